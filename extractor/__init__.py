@@ -1,0 +1,3 @@
+"""extractor: structured extraction of China's government information-disclosure annual reports."""
+
+__version__ = "0.1.0"

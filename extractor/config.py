@@ -1,0 +1,140 @@
+"""Settings, resolved in one place: flag > environment variable > config file > default.
+
+All state (cache, models, eval runs' scratch) lives under one home folder, ``EXTRACTOR_HOME`` (default
+``~/.extractor``), so a test can move everything to a temporary folder by setting one variable.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ConfigError
+
+Provider = Literal["rules", "local", "openai", "hybrid"]
+PROVIDERS: tuple[Provider, ...] = ("rules", "local", "openai", "hybrid")
+
+DEFAULT_MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4.gguf"
+
+
+def home() -> Path:
+    """The project's home folder (created on first use)."""
+    path = Path(os.environ.get("EXTRACTOR_HOME") or Path.home() / ".extractor").expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting a run depends on. Field names double as config-file keys; ENV names are listed below."""
+
+    provider: Provider = "hybrid"
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    model: str | None = None
+    model_path: Path | None = None
+    threads: int = 2
+    context_size: int = 8192
+    max_tokens: int = 512
+    temperature: float = 0.0
+    seed: int = 0
+    prompt: str = "v1"
+    concurrency: int = 1
+    max_reasks: int = 1
+    timeout: float = 120.0
+    max_retries: int = 4
+    cache: bool = True
+
+    def describe(self) -> dict[str, Any]:
+        """For logs and run files: every setting except secrets."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "api_key"}
+        out["api_key"] = "set" if self.api_key else None
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in out.items()}
+
+    def default_model_path(self) -> Path:
+        return home() / "models" / DEFAULT_MODEL_FILE
+
+
+ENV_VARS: dict[str, str] = {
+    "provider": "EXTRACTOR_PROVIDER",
+    "base_url": "EXTRACTOR_BASE_URL",
+    "api_key": "EXTRACTOR_API_KEY",
+    "model": "EXTRACTOR_MODEL",
+    "model_path": "EXTRACTOR_MODEL_PATH",
+    "threads": "EXTRACTOR_THREADS",
+    "context_size": "EXTRACTOR_CONTEXT_SIZE",
+    "max_tokens": "EXTRACTOR_MAX_TOKENS",
+    "temperature": "EXTRACTOR_TEMPERATURE",
+    "prompt": "EXTRACTOR_PROMPT",
+    "concurrency": "EXTRACTOR_CONCURRENCY",
+    "timeout": "EXTRACTOR_TIMEOUT",
+    "max_retries": "EXTRACTOR_MAX_RETRIES",
+}
+# Also honoured for the key, as most OpenAI-compatible tools do.
+FALLBACK_KEY_ENV = "OPENAI_API_KEY"
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind in ("int",):
+            return int(raw)
+        if kind in ("float",):
+            return float(raw)
+        if kind in ("bool",):
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
+        if "Path" in str(kind):
+            return Path(str(raw)).expanduser()
+    except ValueError as e:
+        raise ConfigError(f"setting {name}: {raw!r} is not a valid {kind}") from e
+    return str(raw)
+
+
+def _config_file() -> dict[str, Any]:
+    path = home() / "config.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
+    return data
+
+
+def resolve(**flags: Any) -> Settings:
+    """Settings from flags (None = not given), then env vars, then the config file, then defaults."""
+    values: dict[str, Any] = {}
+    file_values = _config_file()
+    for f in fields(Settings):
+        name = f.name
+        if flags.get(name) is not None:
+            values[name] = _coerce(name, flags[name])
+            continue
+        env = os.environ.get(ENV_VARS.get(name, ""), "") if name in ENV_VARS else ""
+        if name == "api_key" and not env:
+            env = os.environ.get(FALLBACK_KEY_ENV, "")
+        if env:
+            values[name] = _coerce(name, env)
+        elif name in file_values:
+            values[name] = _coerce(name, file_values[name])
+    settings = replace(Settings(), **values)
+    return validate(settings)
+
+
+def validate(s: Settings) -> Settings:
+    if s.provider not in PROVIDERS:
+        raise ConfigError(f"unknown provider {s.provider!r}; choose one of {', '.join(PROVIDERS)}")
+    if s.concurrency < 1:
+        raise ConfigError("concurrency must be at least 1")
+    if s.threads < 1 or s.context_size < 512 or s.max_tokens < 16:
+        raise ConfigError("threads must be >= 1, context size >= 512 and max tokens >= 16")
+    if s.max_reasks < 0 or s.max_retries < 0:
+        raise ConfigError("max reasks and max retries cannot be negative")
+    return s

@@ -1,0 +1,41 @@
+"""Report metadata by rules: issuing body, statistics year and scope (own body, departments or whole region)."""
+
+from __future__ import annotations
+
+import re
+
+from .models import Scope
+
+_TITLE = re.compile(r"(?P<issuer>[^\s\d。，,]{2,40}?)\s*(?:(?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公开|政务公开)")
+_COMPILED_BY = re.compile(r"由(?P<issuer>[^\s，,。]{2,40}?)(?:负责)?编制")
+_ISSUER_TAIL = re.compile(r"(?:人民政府|政府|办公室|办公厅|局|委员会|委|厅|办|中心|院|署|会|街道办事处|镇|乡|部)$")
+
+_SCOPE_SIGNALS: tuple[tuple[Scope, re.Pattern[str]], ...] = (
+    ("region_aggregate", re.compile(r"全(?:市|省|区|县|州)各级(?:行政机关|政府)|全(?:市|区|县)共(?:收到|办理)")),
+    ("dept_aggregate", re.compile(r"政府各部门、各直属机构|各部门(?:、各直属机构)?(?:共|主动公开)")),
+    ("self", re.compile(r"本单位|本机关|我办|我局|我委|我厅|我署|本局|本委|我院")),
+)
+
+
+def detect_issuer(text: str) -> str | None:
+    """The body that issued the report, from its title line or a "由…编制" sentence."""
+    head = text[:1500]
+    for line_no, line in enumerate(head.splitlines()):
+        m = _TITLE.search(line)
+        if m and _ISSUER_TAIL.search(m.group("issuer")):
+            return m.group("issuer")
+        if m is None and re.match(r"^\s*(?:19|20)\d{2}\s*年度?(?:政府)?信息公开", line):
+            # the title is split over lines: the issuer is the nearest non-empty line above
+            above = [x.strip() for x in head.splitlines()[:line_no] if x.strip()]
+            if above and _ISSUER_TAIL.search(above[-1]):
+                return above[-1]
+    m = _COMPILED_BY.search(head)
+    return m.group("issuer") if m else None
+
+
+def detect_scope(text: str) -> Scope:
+    """Whose figures the report gives: the first strong signal wins, region over departments over self."""
+    for scope, pattern in _SCOPE_SIGNALS:
+        if pattern.search(text):
+            return scope
+    return "unknown"

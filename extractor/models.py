@@ -1,0 +1,448 @@
+"""Data models: a quantity with its provenance, and the whole report's indicators.
+
+The attribute path of every quantity in :class:`Indicators` *is* its codebook code:
+``Indicators().requests.denied.state_secret.natural_person`` holds ``requests.denied.state_secret.natural_person``.
+``None`` means "not reported"; a :class:`Quantity` whose value is ``0`` means "reported as zero".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Qualifier = Literal["exact", "approx", "at_least", "at_most"]
+Engine = Literal["rules", "model"]
+Severity = Literal["error", "warning", "info"]
+TemplateKind = Literal["ogi2021", "ogi2019", "pre2019_stat2014", "pre2019_freeform", "hybrid", "unknown"]
+Scope = Literal["self", "dept_aggregate", "region_aggregate", "mixed", "unknown"]
+SectionKind = Literal[
+    "overview",
+    "proactive",
+    "requests",
+    "fees",
+    "review_litigation",
+    "consultation",
+    "complaints",
+    "problems",
+    "other",
+    "appendix",
+    "unknown",
+]
+SECTION_KINDS: tuple[SectionKind, ...] = (
+    "overview",
+    "proactive",
+    "requests",
+    "fees",
+    "review_litigation",
+    "consultation",
+    "complaints",
+    "problems",
+    "other",
+    "appendix",
+    "unknown",
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Source(Strict):
+    """Where a value came from: a section, a table cell, and a character span in the original text."""
+
+    section: SectionKind | None = None
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    start: int | None = Field(default=None, ge=0, description="offset in the original (not normalized) text")
+    end: int | None = Field(default=None, ge=0)
+    quote: str | None = Field(default=None, description="the original text of the span, or the model's quote")
+
+
+class Quantity(Strict):
+    """One number as printed in a report, normalized, with provenance."""
+
+    value: int | float | None = Field(description="normalized value; None for a blank cell")
+    unit: str = ""
+    qualifier: Qualifier = "exact"
+    raw: str = Field(default="", description="the text the value was read from, as printed")
+    source: Source = Field(default_factory=Source)
+    derived: bool = Field(default=False, description="computed from an accounting identity, not printed")
+    imputed_zero: bool = False
+    engine: Engine = "rules"
+    model: str | None = Field(default=None, description="the model that produced it, when engine is 'model'")
+    grounded: bool | None = Field(default=None, description="model values: the quote occurs in the section text")
+    verified: bool = Field(default=True, description="False when validation re-asks ran out and this is a best try")
+    ambiguous: bool = Field(default=False, description="several readings satisfy every constraint")
+    alternatives: list[int | float] = Field(default_factory=list, description="the other readings when ambiguous")
+
+
+Q = Annotated[Quantity | None, Field(default=None)]
+
+
+class TextItem(Strict):
+    """One item of a list field (a problem or an improvement measure)."""
+
+    text: str
+    source: Source = Field(default_factory=Source)
+    engine: Engine = "rules"
+    model: str | None = None
+    grounded: bool | None = None
+
+
+class Group(Strict):
+    """A node of the indicator tree. Subclasses only declare quantities and sub-groups."""
+
+
+class ApplicantRow(Group):
+    """One row of 表三 across its seven applicant columns."""
+
+    natural_person: Q
+    commercial: Q
+    research: Q
+    social_welfare: Q
+    legal_service: Q
+    other_org: Q
+    total: Q
+
+
+APPLICANT_COLUMNS: tuple[str, ...] = tuple(ApplicantRow.model_fields)
+
+
+class DeniedRows(Group):
+    state_secret: ApplicantRow = Field(default_factory=ApplicantRow)
+    law_prohibited: ApplicantRow = Field(default_factory=ApplicantRow)
+    security_stability: ApplicantRow = Field(default_factory=ApplicantRow)
+    third_party: ApplicantRow = Field(default_factory=ApplicantRow)
+    internal_affairs: ApplicantRow = Field(default_factory=ApplicantRow)
+    process_info: ApplicantRow = Field(default_factory=ApplicantRow)
+    enforcement_file: ApplicantRow = Field(default_factory=ApplicantRow)
+    admin_query: ApplicantRow = Field(default_factory=ApplicantRow)
+
+
+class UnableRows(Group):
+    not_held: ApplicantRow = Field(default_factory=ApplicantRow)
+    needs_creation: ApplicantRow = Field(default_factory=ApplicantRow)
+    unclear: ApplicantRow = Field(default_factory=ApplicantRow)
+
+
+class NotProcessedRows(Group):
+    complaint: ApplicantRow = Field(default_factory=ApplicantRow)
+    duplicate: ApplicantRow = Field(default_factory=ApplicantRow)
+    publication: ApplicantRow = Field(default_factory=ApplicantRow)
+    mass_repeat: ApplicantRow = Field(default_factory=ApplicantRow)
+    confirm_reissue: ApplicantRow = Field(default_factory=ApplicantRow)
+
+
+class OtherRows(ApplicantRow):
+    """（六）其他处理: the single 2019 row, and in 2021 also its three sub-rows."""
+
+    no_correction: ApplicantRow = Field(default_factory=ApplicantRow)
+    fee_unpaid: ApplicantRow = Field(default_factory=ApplicantRow)
+    misc: ApplicantRow = Field(default_factory=ApplicantRow)
+
+
+class RequestChannels(Group):
+    online: Q
+    letter: Q
+    in_person: Q
+    fax: Q
+    email: Q
+    phone: Q
+    other: Q
+
+
+class LegacyOutcomes(Group):
+    """Pre-2019 outcome categories, kept as the report names them (never force-mapped)."""
+
+    already_public: Q
+    granted: Q
+    partial: Q
+    denied: Q
+    not_gov_info: Q
+    not_this_agency: Q
+    nonexistent: Q
+    not_this_agency_or_nonexistent: Q
+    irrelevant_to_needs: Q
+    unclear: Q
+    other_route: Q
+    duplicate: Q
+    other: Q
+
+
+class Requests(Group):
+    new: ApplicantRow = Field(default_factory=ApplicantRow)
+    carried_in: ApplicantRow = Field(default_factory=ApplicantRow)
+    granted: ApplicantRow = Field(default_factory=ApplicantRow)
+    partial: ApplicantRow = Field(default_factory=ApplicantRow)
+    denied: DeniedRows = Field(default_factory=DeniedRows)
+    unable: UnableRows = Field(default_factory=UnableRows)
+    not_processed: NotProcessedRows = Field(default_factory=NotProcessedRows)
+    other: OtherRows = Field(default_factory=OtherRows)
+    processed: ApplicantRow = Field(default_factory=ApplicantRow)
+    carried_out: ApplicantRow = Field(default_factory=ApplicantRow)
+    received: Q
+    channel: RequestChannels = Field(default_factory=RequestChannels)
+    answered: Q
+    catalog_entries: Q
+    legacy: LegacyOutcomes = Field(default_factory=LegacyOutcomes)
+
+
+class ProactiveCategories(Group):
+    organization: Q
+    regulations: Q
+    normative_docs: Q
+    other_docs: Q
+    dynamics: Q
+    enforcement: Q
+    service_guides: Q
+    budget: Q
+    gov_work_report: Q
+    annual_report: Q
+    rules_internal: Q
+    business: Q
+    other: Q
+
+
+class ProactiveChannels(Group):
+    gazette: Q
+    website: Q
+    weibo_wechat: Q
+    media: Q
+
+
+class Proactive(Group):
+    total: Q
+    fulltext_electronic: Q
+    fulltext_electronic_rate: Q
+    category: ProactiveCategories = Field(default_factory=ProactiveCategories)
+    channel: ProactiveChannels = Field(default_factory=ProactiveChannels)
+
+
+class Response(Group):
+    total: Q
+    press_conferences: Q
+    online_interviews: Q
+    interpretations: Q
+    weibo_wechat: Q
+    media_other: Q
+
+
+class DocRow(Group):
+    """第二十条第（一）项: 2019 columns (new_made/new_published/total_published) and 2021 ones (issued/...)."""
+
+    new_made: Q
+    new_published: Q
+    total_published: Q
+    issued: Q
+    repealed: Q
+    in_force: Q
+
+
+class ItemRow(Group):
+    """第二十条第（五）（六）项 rows."""
+
+    prev_items: Q
+    change: Q
+    decisions: Q
+
+
+class FeeRow(Group):
+    prev_items: Q
+    change: Q
+    amount: Q
+
+
+class Procurement(Group):
+    projects: Q
+    amount: Q
+
+
+class Art20(Group):
+    regulations: DocRow = Field(default_factory=DocRow)
+    normative_docs: DocRow = Field(default_factory=DocRow)
+    licensing: ItemRow = Field(default_factory=ItemRow)
+    other_services: ItemRow = Field(default_factory=ItemRow)
+    penalty: ItemRow = Field(default_factory=ItemRow)
+    coercion: ItemRow = Field(default_factory=ItemRow)
+    admin_fees: FeeRow = Field(default_factory=FeeRow)
+    procurement: Procurement = Field(default_factory=Procurement)
+
+
+class Outcomes(Group):
+    """A 表四 block: 结果维持 / 结果纠正 / 其他结果 / 尚未审结 / 总计."""
+
+    upheld: Q
+    corrected: Q
+    other: Q
+    pending: Q
+    total: Q
+
+
+OUTCOME_COLUMNS: tuple[str, ...] = tuple(Outcomes.model_fields)
+
+
+class Litigation(Outcomes):
+    direct: Outcomes = Field(default_factory=Outcomes)
+    after_review: Outcomes = Field(default_factory=Outcomes)
+
+
+class Total(Group):
+    total: Q
+
+
+class Fees(Group):
+    amount: Q
+
+
+class Consultation(Group):
+    total: Q
+    phone: Q
+    onsite: Q
+    online: Q
+    web_visits: Q
+
+
+class Indicators(Group):
+    """Every numeric code of the codebook, addressed by its dotted path."""
+
+    proactive: Proactive = Field(default_factory=Proactive)
+    response: Response = Field(default_factory=Response)
+    art20: Art20 = Field(default_factory=Art20)
+    requests: Requests = Field(default_factory=Requests)
+    review: Outcomes = Field(default_factory=Outcomes)
+    litigation: Litigation = Field(default_factory=Litigation)
+    appeals: Total = Field(default_factory=Total)
+    complaints: Total = Field(default_factory=Total)
+    fees: Fees = Field(default_factory=Fees)
+    consult: Consultation = Field(default_factory=Consultation)
+
+    def get(self, code: str) -> Quantity | None:
+        node: Any = self
+        for part in code.split("."):
+            if not isinstance(node, Group) or part not in type(node).model_fields:
+                raise KeyError(code)
+            node = getattr(node, part)
+        if node is not None and not isinstance(node, Quantity):
+            raise KeyError(code)
+        return node  # type: ignore[no-any-return]
+
+    def set(self, code: str, quantity: Quantity | None) -> None:
+        *parents, leaf = code.split(".")
+        node: Any = self
+        for part in parents:
+            if not isinstance(node, Group) or part not in type(node).model_fields:
+                raise KeyError(code)
+            node = getattr(node, part)
+        if not isinstance(node, Group) or leaf not in type(node).model_fields or isinstance(getattr(node, leaf), Group):
+            raise KeyError(code)
+        setattr(node, leaf, quantity)
+
+    def items(self) -> Iterator[tuple[str, Quantity]]:
+        """(code, quantity) for every reported quantity, in declaration order."""
+        for code, q in _walk(self, ""):
+            if q is not None:
+                yield code, q
+
+
+def _walk(group: Group, prefix: str) -> Iterator[tuple[str, Quantity | None]]:
+    for name in type(group).model_fields:
+        value = getattr(group, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, Group):
+            yield from _walk(value, path + ".")
+        else:
+            yield path, value
+
+
+def quantity_codes() -> list[str]:
+    """Every code the :class:`Indicators` tree can hold."""
+    return [code for code, _ in _walk(Indicators(), "")]
+
+
+class Meta(Strict):
+    issuer: str | None = None
+    year: int | None = None
+    template: TemplateKind = "unknown"
+    scope: Scope = "unknown"
+    script: Literal["simplified", "traditional"] = "simplified"
+    title: str | None = None
+
+
+class Finding(Strict):
+    """A failed (or doubtful) accounting identity or consistency check. It never removes data."""
+
+    check: str = Field(description="identity id, e.g. I1, I2, I3, I4, pre2019.channels, hybrid.disagreement")
+    severity: Severity = "error"
+    message: str
+    expected: int | float | None = None
+    found: int | float | None = None
+    cells: list[str] = Field(default_factory=list, description="codes of every cell the check reads")
+    suspects: list[str] = Field(default_factory=list, description="codes of the cells the check doubts most")
+
+
+class SectionInfo(Strict):
+    kind: SectionKind
+    heading: str
+    start: int = Field(ge=0, description="offset in the original text")
+    end: int = Field(ge=0)
+
+
+class Usage(Strict):
+    model_calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasks: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.model_calls += other.model_calls
+        self.cache_hits += other.cache_hits
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.reasks += other.reasks
+
+
+class ReportRecord(Strict):
+    """One report's extraction: one line of records.jsonl."""
+
+    report: str = Field(description="the input file's stem")
+    path: str
+    sha256: str
+    provider: str
+    meta: Meta = Field(default_factory=Meta)
+    sections: list[SectionInfo] = Field(default_factory=list)
+    missing_sections: list[SectionKind] = Field(default_factory=list)
+    indicators: Indicators = Field(default_factory=Indicators)
+    alternates: dict[str, list[Quantity]] = Field(
+        default_factory=dict, description="other values printed for the same code (conflicts within the report)"
+    )
+    problems: list[TextItem] = Field(default_factory=list)
+    improvements: list[TextItem] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A value read by a deterministic parser (table cell or prose sentence), before provenance is mapped.
+
+    ``start``/``end`` are offsets in the text the parser was given (the document's normalized text).
+    """
+
+    code: str
+    value: int | float | None
+    raw: str
+    start: int
+    end: int
+    table: str | None = None  # "表二", "表三", "表四", "附表2", or None for prose
+    row: str | None = None
+    column: str | None = None
+    qualifier: Qualifier = "exact"
+    unit: str | None = None  # None: the codebook's unit
+    ambiguous: bool = False
+    alternatives: tuple[int | float, ...] = ()

@@ -1,0 +1,198 @@
+"""Split a report's normalized text into sections, and decide which template it follows.
+
+Headings are recognised by their words, never by their ordinals: numbering shifts between reports
+(Shenzhen 2017 has no "一、概述" line, Guangzhou 2018 starts at "二、"). Sub-headings such as "(一)…" stay inside
+their section. The template kind is decided by the labels of the statistics tables (domain.md §2.8), never by
+the year alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import SectionKind, TemplateKind
+
+# (kind, words) in priority order: the first kind whose word occurs in a heading wins.
+# "说明与附表" is an appendix, not "other"; "复议、诉讼和申诉" is review_litigation even though it says 申诉.
+HEADING_KEYWORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
+    ("appendix", ("附表",)),
+    ("problems", ("问题", "改进")),
+    ("review_litigation", ("复议", "诉讼", "申诉")),
+    ("fees", ("收费", "减免")),
+    ("requests", ("依申请", "收到和处理", "公开申请")),
+    ("proactive", ("主动公开",)),
+    ("complaints", ("投诉", "举报")),
+    ("consultation", ("咨询",)),
+    ("overview", ("总体情况", "概述", "引言", "概况", "基本情况")),
+    ("other", ("其他需要报告", "其他情况", "其他事项", "其他说明", "说明", "其他")),
+)
+
+# Kinds the regulation's report content requires, by template (a missing one is reported, not skipped).
+REQUIRED: dict[TemplateKind, tuple[SectionKind, ...]] = {
+    "ogi2021": ("overview", "proactive", "requests", "review_litigation", "problems", "other"),
+    "ogi2019": ("overview", "proactive", "requests", "review_litigation", "problems", "other"),
+    "pre2019_stat2014": ("overview", "proactive", "requests", "fees", "review_litigation", "problems"),
+    "pre2019_freeform": ("overview", "proactive", "requests", "fees", "review_litigation", "problems"),
+    "hybrid": ("overview", "proactive", "requests", "review_litigation", "problems"),
+    "unknown": (),
+}
+
+_CN_ORDINALS = "一二三四五六七八九十"
+# A top-level heading: a Chinese ordinal followed by 、 . ． or spaces, or a bare 引言-like word; short; no tabs.
+_HEADING = re.compile(
+    rf"^[ \t]*(?P<ord>[{_CN_ORDINALS}]{{1,3}})(?:[、.．]|\s+)[ ]*(?P<title>\S[^\t\n]*?)[ ]*$|"
+    r"^[ \t]*(?P<bare>引\s*言|概\s*述|前\s*言)[ ]*$",
+    re.MULTILINE,
+)
+_MAX_HEADING_CHARS = 36  # longer lines are paragraphs that happen to start with 一、
+_EMPTY_BODY = re.compile(r"\((?:无|無)\)$")
+
+# Template markers (normalized text: half-width parentheses, simplified script).
+_MARKERS: dict[str, re.Pattern[str]] = {
+    "ogi2021": re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年收费金额|逾期不补正|逾期未按收费通知"),
+    "ogi2019": re.compile(
+        r"本年新制作数量|对外公开总数量|上一年项目数量|其他对外管理服务事项|第二十条第\(九\)项|政府集中采购"
+    ),
+    "pre2019_stat2014": re.compile(
+        r"属(?:于)?已主动公开范围|不属于本行政机关公开|被依法纠错|维持具体行政行为|回应解读|机构建设和保障经费"
+    ),
+    "pre2019_freeform": re.compile(
+        r"依申请公开信息目录数|对申请的答复总数|同意部分公开|否决公开|行政申诉数|非本机关或信息不存在"
+    ),
+}
+_REPORT_WORDS = re.compile(r"信息公开|政务公开|政府信息|依申请公开|主动公开")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公开|政务公开|政府信息公开)?(?:工作)?年度报告")
+_YEAR_LOOSE = re.compile(r"((?:19|20)\d{2})年")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A span of the normalized text; ``heading`` is the heading line as printed ("" for implicit sections)."""
+
+    kind: SectionKind
+    heading: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    template: TemplateKind
+    year: int | None
+    sections: tuple[Section, ...]
+    missing: tuple[SectionKind, ...]
+
+    def of_kind(self, kind: SectionKind) -> list[Section]:
+        return [s for s in self.sections if s.kind == kind]
+
+
+def classify_heading(title: str) -> SectionKind | None:
+    """The section kind a heading's words name, or None when they name none."""
+    words = re.sub(r"\s+", "", title)
+    for kind, keys in HEADING_KEYWORDS:
+        if any(k in words for k in keys):
+            return kind
+    return None
+
+
+def _ordinal_value(ordinal: str) -> int:
+    digits = {c: i + 1 for i, c in enumerate(_CN_ORDINALS)}
+    if ordinal == "十":
+        return 10
+    if ordinal.startswith("十"):
+        return 10 + digits.get(ordinal[1:], 0)
+    if ordinal.endswith("十"):
+        return digits[ordinal[0]] * 10
+    if "十" in ordinal:
+        a, b = ordinal.split("十")
+        return digits[a] * 10 + digits[b]
+    return digits.get(ordinal, 0)
+
+
+def find_headings(text: str) -> list[Section]:
+    """Top-level headings, in order; ``end`` is provisional (the heading line's end)."""
+    found: list[Section] = []
+    last_ordinal = 0
+    for m in _HEADING.finditer(text):
+        line = m.group(0).strip()
+        if len(re.sub(r"\s+", "", line)) > _MAX_HEADING_CHARS:
+            continue
+        if m.group("bare"):
+            found.append(Section("overview", line, m.start(), m.end()))
+            continue
+        title = _EMPTY_BODY.sub("", m.group("title"))
+        if re.search(r"\d{2,}", title) or title.endswith(("。", "；", ";")):
+            continue  # a table row or a sentence, not a heading
+        kind = classify_heading(title)
+        ordinal = _ordinal_value(m.group("ord"))
+        if kind is None or ordinal <= last_ordinal:
+            continue
+        last_ordinal = ordinal
+        found.append(Section(kind, line, m.start() + (len(m.group(0)) - len(m.group(0).lstrip())), m.end()))
+    return found
+
+
+def detect_template(text: str, year: int | None) -> TemplateKind:
+    """Decide the template by table labels (domain.md §2.8); the year only separates pre-2019 from unknown."""
+    hits = {kind for kind, pattern in _MARKERS.items() if pattern.search(text)}
+    national = hits & {"ogi2019", "ogi2021"}
+    legacy = hits & {"pre2019_stat2014", "pre2019_freeform"}
+    if len(national) == 2 or (national and legacy):
+        return "hybrid"
+    if national:
+        return "ogi2021" if "ogi2021" in national else "ogi2019"
+    if "pre2019_stat2014" in legacy and (year is None or 2014 <= year <= 2018):
+        return "pre2019_stat2014"
+    if legacy or (year is not None and year < 2019):
+        return "pre2019_freeform"
+    return "unknown"
+
+
+def detect_year(text: str) -> int | None:
+    """The year the report covers: from its title, else the first plausible year in its opening."""
+    m = _YEAR.search(text[:3000])
+    if m:
+        return int(m.group(1))
+    m = _YEAR_LOOSE.search(text[:1500])
+    return int(m.group(1)) if m else None
+
+
+def looks_like_report(text: str) -> bool:
+    """Whether the text is about government information disclosure at all."""
+    return len(_REPORT_WORDS.findall(text[:20000])) >= 2
+
+
+def split_sections(text: str) -> Split:
+    """Cut the normalized text into sections and name the template."""
+    year = detect_year(text)
+    template = detect_template(text, year)
+    heads = find_headings(text)
+    sections: list[Section] = []
+    if not heads:
+        sections.append(Section("unknown", "", 0, len(text)))
+    else:
+        lead = text[: heads[0].start]
+        if heads[0].kind != "overview" and _substantive(lead):
+            sections.append(Section("overview", "", _first_body_offset(lead), heads[0].start))
+        for head, nxt in zip(heads, [*heads[1:], None], strict=True):
+            end = nxt.start if nxt is not None else len(text)
+            sections.append(Section(head.kind, head.heading, head.start, _rstrip_offset(text, head.start, end)))
+    present = {s.kind for s in sections}
+    missing = tuple(k for k in REQUIRED[template] if k not in present)
+    return Split(template=template, year=year, sections=tuple(sections), missing=missing)
+
+
+def _substantive(lead: str) -> bool:
+    """A preamble with paragraphs of its own (an implicit 概述), not just a title line."""
+    return len(re.sub(r"\s+", "", lead)) > 200
+
+
+def _first_body_offset(lead: str) -> int:
+    return len(lead) - len(lead.lstrip())
+
+
+def _rstrip_offset(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in " \t\n":
+        end -= 1
+    return end

@@ -1,0 +1,82 @@
+"""``extractor extract INPUT... -o OUT_DIR``: the main job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..config import resolve
+from ..errors import ConfigError
+from ..pipeline import RunStats, expand_inputs, make_engine, run
+
+Opt = typer.Option
+
+
+def extract(
+    inputs: Annotated[list[Path], typer.Argument(help="report files or folders (.txt .html .pdf .docx)")],
+    out: Annotated[Path, Opt("-o", "--out", help="output folder (records.jsonl, indicators.csv, ...)")] = Path("out"),
+    provider: Annotated[str | None, Opt(help="rules | local | openai | hybrid [env EXTRACTOR_PROVIDER]")] = None,
+    prompt: Annotated[str | None, Opt(help="prompt version in prompts/ [env EXTRACTOR_PROMPT]")] = None,
+    model: Annotated[str | None, Opt(help="model name (remote) or known local model [env EXTRACTOR_MODEL]")] = None,
+    model_path: Annotated[Path | None, Opt(help="any GGUF file for the local provider [env EXTRACTOR_MODEL_PATH]")] = None,
+    base_url: Annotated[str | None, Opt(help="OpenAI-compatible base URL [env EXTRACTOR_BASE_URL]")] = None,
+    api_key: Annotated[str | None, Opt(help="API key [env EXTRACTOR_API_KEY or OPENAI_API_KEY]")] = None,
+    concurrency: Annotated[int | None, Opt(help="reports processed at once [env EXTRACTOR_CONCURRENCY]")] = None,
+    threads: Annotated[int | None, Opt(help="local model CPU threads [env EXTRACTOR_THREADS]")] = None,
+    context_size: Annotated[int | None, Opt(help="local model context size [env EXTRACTOR_CONTEXT_SIZE]")] = None,
+    max_tokens: Annotated[int | None, Opt(help="token limit per model call [env EXTRACTOR_MAX_TOKENS]")] = None,
+    max_reasks: Annotated[int | None, Opt(help="validation re-asks per section")] = None,
+    timeout: Annotated[float | None, Opt(help="seconds per model call [env EXTRACTOR_TIMEOUT]")] = None,
+    no_cache: Annotated[bool, Opt("--no-cache", help="neither read nor write the response cache")] = False,
+    quiet: Annotated[bool, Opt("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Extract indicators from reports into OUT_DIR; rerunning the same command resumes where it stopped."""
+    settings = resolve(
+        provider=provider, prompt=prompt, model=model, model_path=model_path, base_url=base_url, api_key=api_key,
+        concurrency=concurrency, threads=threads, context_size=context_size, max_tokens=max_tokens,
+        max_reasks=max_reasks, timeout=timeout, cache=False if no_cache else None,
+    )  # fmt: skip
+    console = Console(stderr=True)
+    files = list(expand_inputs(inputs))
+    if not files:
+        raise ConfigError("no input files found (supported: .txt .html .htm .pdf .docx)")
+    engine = make_engine(settings, notice=lambda msg: console.print(f"[yellow]notice:[/] {msg}"))
+    with Progress(
+        TextColumn("[bold]extract[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed {task.fields[failed]} · calls {task.fields[calls]} · cache {task.fields[hits]} · "
+                   "tokens {task.fields[tokens]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("extract", total=len(files), failed=0, calls=0, hits=0, tokens=0)
+
+        def progress(stats: RunStats, _: str) -> None:
+            bar.update(
+                task,
+                completed=stats.reports + stats.failed + stats.skipped,
+                failed=stats.failed,
+                calls=stats.usage.model_calls,
+                hits=stats.usage.cache_hits,
+                tokens=stats.usage.prompt_tokens + stats.usage.completion_tokens,
+            )
+
+        stats = run(files, out, engine, concurrency=settings.concurrency, on_progress=progress)
+        progress(stats, "")
+    summary = {"provider": engine.provider, "out": str(out), **stats.as_dict()}
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    if stats.failed and stats.reports == 0 and stats.skipped == 0:
+        first = (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()[-1]
+        raise typer.Exit(code=_exit_for(json.loads(first)))
+
+
+def _exit_for(error: dict[str, str]) -> int:
+    typer.echo(f"error: {error.get('message', 'failed')}", err=True)
+    return 2 if error.get("error") in ("InputError", "NotAReportError", "ConfigError") else 1

@@ -1,0 +1,926 @@
+"""Read a report file into a :class:`Document`: the text as read, and the normalized view every parser matches.
+
+The two texts are linked by an offset map, so a match found in ``normalized`` can be quoted from ``original``::
+
+    doc = read_document("report.pdf")
+    m = re.search(r"本年新收.*?(\\d+)", doc.normalized)
+    doc.original_quote(*m.span())          # the same words, as the report printed them
+
+Reading turns every supported kind into plain text: ``.txt`` (encoding detected), ``.html``/``.htm`` (page chrome
+dropped, tables as TAB-separated rows), ``.pdf`` (text layer, page numbers and running headers dropped, table cells
+TAB-separated) and ``.docx`` (paragraphs and tables in document order). A file that cannot be read raises
+:class:`~extractor.errors.InputError` with a one-line reason; no other exception type escapes :func:`read_document`.
+
+Normalization (:func:`normalize`) keeps, for every normalized character, the index of the character it came from:
+
+1. traditional script → simplified (OpenCC ``tw2sp``, so Taiwan phrases become mainland ones), only when the text is
+   traditional;
+2. full-width ASCII → half-width (``（一）`` → ``(一)``, ``１２３`` → ``123``); CJK punctuation such as 、。“” stays;
+3. ``\\r\\n``/``\\r`` → ``\\n``, no-break and ideographic spaces → space, and spaces between a digit and a CJK
+   character dropped (``2020 年`` → ``2020年``); tabs and newlines are never touched;
+4. lines that are only web or wiki chrome (:data:`NOISE_LINES`) are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+import re
+import unicodedata
+import warnings
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from extractor.errors import InputError
+
+__all__ = [
+    "NAV_WORDS",
+    "NOISE_LINES",
+    "Document",
+    "Kind",
+    "NoiseRule",
+    "Script",
+    "normalize",
+    "read_document",
+    "read_text",
+]
+
+Kind = Literal["txt", "html", "pdf", "docx"]
+Script = Literal["simplified", "traditional"]
+OffsetMap = array  # array('i'): normalized index -> original index
+
+
+@dataclass(frozen=True)
+class Document:
+    """One report: the text as read, its normalized view and the map between them."""
+
+    path: Path
+    kind: Kind
+    encoding: str | None
+    original: str
+    normalized: str
+    script: Script
+    sha256: str
+    # For every normalized char, its index in `original`. None means the identity (normalized == original).
+    offsets: array[int] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.offsets is None:
+            if len(self.normalized) != len(self.original):
+                raise ValueError("Document without offsets needs normalized and original of the same length")
+            object.__setattr__(self, "offsets", _identity(len(self.normalized)))
+        elif len(self.offsets) != len(self.normalized):
+            raise ValueError("offsets must hold one index per normalized character")
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The span of `original` that the normalized span [start, end) came from."""
+        offsets = self.offsets
+        assert offsets is not None  # set in __post_init__
+        if not 0 <= start <= end <= len(offsets):
+            raise ValueError(f"span [{start}, {end}) is outside the normalized text (length {len(offsets)})")
+        if start == end:
+            # An empty span sits before the char at `start`, or after the last char at the end of the text.
+            pos = offsets[start] if start < len(offsets) else (offsets[-1] + 1 if offsets else 0)
+            return pos, pos
+        return offsets[start], offsets[end - 1] + 1
+
+    def original_quote(self, start: int, end: int) -> str:
+        """The original text of the normalized span [start, end), for evidence quotes."""
+        a, b = self.to_original(start, end)
+        return self.original[a:b]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Normalization
+# --------------------------------------------------------------------------------------------------------------------
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+# Share of CJK chars that t2s changes above which a text counts as traditional. Simplified reports score ~0
+# (a stray name or variant at most); traditional ones score far above (the 002 seed: about a third).
+_TRADITIONAL_SHARE = 0.05
+
+# Full-width ASCII block (U+FF01..U+FF5E) -> ASCII, as NFKC does; plus the spaces and line breaks we unify.
+# Every mapping is one char to one char, so the offset map does not change.
+_HALF_WIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {
+    "\u00a0": " ",  # no-break space (&nbsp;)
+    "\u3000": " ",  # ideographic space
+    "\u2028": "\n",
+    "\u2029": "\n",
+    "\x0b": "\n",  # vertical tab: a manual line break in Word exports
+    "\x0c": "\n",  # form feed: a page break in pdftotext output
+}
+_HALF_WIDTH_RE = re.compile("[" + "".join(re.escape(c) for c in _HALF_WIDTH) + "]")
+
+# A space run between a digit and a CJK char (either order). Starting the pattern with a literal space lets the
+# regex engine skip ahead fast; the fixed-width look-behinds check the char before the run.
+_DIGIT_CJK_SPACES = re.compile(f" (?:(?<=[0-9] ) *(?=[{_CJK}])|(?<=[{_CJK}] ) *(?=[0-9]))")
+_CR = re.compile(r"\r(\n?)")
+
+# A number followed by a unit of quantity. Noise rules never delete a line holding one (years and dates are fine).
+_QUANTITY = re.compile(r"\d(?:[\d,.]*\d)?\s*(?:件|项|条|宗|个|万|亿|%|元|次|人|份|篇|场|期|家|户|所|批|页|天|日内)")
+
+_PAGE_MARK = r"[-—–]{1,2}[ \t]*\d{1,4}[ \t]*[-—–]{1,2}"
+
+
+class NoiseRule(NamedTuple):
+    """A kind of line that is only page chrome, matched on the whole line after steps 1-3 of normalization."""
+
+    name: str
+    pattern: str  # the line's body; an optional leading bullet and surrounding spaces are allowed around it
+    example: str  # a line it deletes (tested)
+
+
+NOISE_LINES: tuple[NoiseRule, ...] = (
+    NoiseRule("listen", r"听全文", "  • 听全文"),
+    NoiseRule("share", r"分享到[:]?[^\d\n]{0,30}", "  • 分享到"),
+    NoiseRule(
+        "print-close",
+        r"(?:[【\[]?(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|收藏)[】\]]?[ \t]*)+",
+        "【打印】【关闭】",
+    ),
+    NoiseRule("related", r"相关(?:附件|新闻|文章|词条|链接|阅读|推荐)[:]?", "相关附件"),
+    NoiseRule("hot-entries", r"热门词条", "熱門詞條"),
+    NoiseRule("contact", r"联[络系]我们", "聯絡我們"),
+    NoiseRule("wiki-intro", r"基本介绍", "基本介紹"),
+    NoiseRule("qr-code", r"扫一扫在手机(?:上)?打开当前页", "扫一扫在手机打开当前页"),
+    NoiseRule("follow", r"关注[ \t]*[·•][ \t]*[^\n]*", "关注 · 广州政府网"),
+    NoiseRule(
+        "infobox",
+        r"[•·●▪◆■][ \t]*(?:中文名|外文名|发布单位|发布机关|发布时间|发布日期|来源)[:][^\n]*",
+        "  • 中文名:廣州市人民政府2018年政府信息公開工作年度報告",
+    ),
+    NoiseRule("date", r"\d{4}-\d{1,2}-\d{1,2}(?:[ \t]+\d{1,2}:\d{2}(?::\d{2})?)?", "  • 2012-11-29"),
+    NoiseRule("source", r"来源[:][^\n]{0,40}", "  • 来源:市政务办"),
+    NoiseRule("dash", r"[-—–]", "  • -"),
+    NoiseRule("page-marker", _PAGE_MARK, "－8－"),
+    NoiseRule("page-of", r"第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*[,/]?[ \t]*共[ \t]*\d{1,4}[ \t]*页)?", "第 2 页"),
+    # A bare page number printed just above a "- n -" marker (the 000 seed ends with "6" then "－8－").
+    NoiseRule("page-number", rf"\d{{1,3}}(?=[ \t]*\n(?:[ \t]*\n)*[ \t]*{_PAGE_MARK}[ \t]*(?:\n|\Z))", "6\n\n－8－"),
+)
+
+_BULLET = r"(?:[•·●▪◆■][ \t]*)?"
+_NOISE_RE = re.compile(
+    r"^[ \t]*"
+    + _BULLET
+    + "(?:"
+    + "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(NOISE_LINES))
+    + r")[ \t]*(?:\n|\Z)",
+    re.MULTILINE,
+)
+
+# (start, end, replacement, source index of each replacement char relative to start, or None for "aligned")
+_Edit = tuple[int, int, str, "Sequence[int] | None"]
+
+
+class _IdentityCache:
+    """One growing array 0..n-1; slicing it is a memcpy, building it with range() is a per-int loop."""
+
+    values: array[int] = array("i")
+
+
+def _identity(n: int) -> array[int]:
+    if len(_IdentityCache.values) < n:
+        _IdentityCache.values = array("i", range(max(n, 2 * len(_IdentityCache.values), 1 << 16)))
+    return _IdentityCache.values[:n]
+
+
+@cache
+def _opencc(config: str) -> Any:
+    import opencc  # deferred: loading the dictionaries costs ~50 ms, and simplified-only runs need just t2s
+
+    return opencc.OpenCC(config)
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """The normalized view of `text` and, for every normalized char, its index in `text`."""
+    normalized, offsets, _ = _normalize(text)
+    return normalized, offsets.tolist()
+
+
+def _normalize(text: str) -> tuple[str, array[int], Script]:
+    script = detect_script(text)
+    if script == "traditional":
+        out, offsets = _to_simplified(text)
+    else:
+        out, offsets = text, _identity(len(text))
+    out = _half_width(out)
+    out, offsets = _apply(out, offsets, _space_edits(out))
+    out, offsets = _apply(out, offsets, _noise_edits(out))
+    return out, offsets, script
+
+
+def detect_script(text: str) -> Script:
+    """"traditional" when a clear share of the CJK chars are ones that OpenCC t2s would change."""
+    converted: str = _opencc("t2s.json").convert(text)
+    if converted == text:
+        return "simplified"
+    changed = _count_changed(text, converted)
+    cjk = len(_CJK_RE.findall(text))
+    return "traditional" if cjk and changed / cjk >= _TRADITIONAL_SHARE else "simplified"
+
+
+def _count_changed(text: str, converted: str) -> int:
+    if len(text) == len(converted):
+        return sum(map(str.__ne__, text, converted))
+    # A phrase changed length somewhere: compare line by line so one shift does not count the rest as changed.
+    return sum(
+        sum(map(str.__ne__, a, b)) for a, b in zip(text.split("\n"), converted.split("\n"), strict=False)
+    )
+
+
+def _to_simplified(text: str) -> tuple[str, array[int]]:
+    """tw2sp conversion with an offset map; phrases may change length (最佳化 -> 优化), never across a newline."""
+    converted: str = _opencc("tw2sp.json").convert(text)
+    if len(converted) == len(text):
+        src_lines, out_lines = text.split("\n"), converted.split("\n")
+        if all(len(a) == len(b) for a, b in zip(src_lines, out_lines, strict=True)):
+            return converted, _identity(len(text))
+    offsets = array("i")
+    src = 0
+    out_lines = converted.split("\n")
+    src_lines = text.split("\n")
+    if len(out_lines) != len(src_lines):  # a newline was converted: give up alignment, map proportionally
+        return _apply(text, _identity(len(text)), [(0, len(text), converted, None)])
+    for a, b in zip(src_lines, out_lines, strict=True):
+        if len(a) == len(b):
+            offsets.extend(range(src, src + len(a)))
+        else:
+            offsets.extend(src + i for i in _align(a, b))
+        offsets.append(src + len(a))  # the newline (one too many after the last line; trimmed below)
+        src += len(a) + 1
+    del offsets[len(converted) :]
+    return converted, offsets
+
+
+def _align(src: str, out: str) -> list[int]:
+    """For each char of `out` (a phrase conversion of `src`), the index of the `src` char it stands for.
+
+    Converting char by char gives a string that differs from `out` only where a phrase changed; diffing the two
+    pins every unchanged char exactly and spreads a changed phrase proportionally over the chars it replaced.
+    """
+    per_char = _opencc("tw2sp.json").convert("\n".join(src)).split("\n")
+    if len(per_char) != len(src):
+        per_char = list(src)
+    chars: list[str] = []
+    owner: list[int] = []  # owner[k]: index in src of chars[k]
+    for i, piece in enumerate(per_char):
+        chars.extend(piece)
+        owner.extend([i] * len(piece))
+    result: list[int] = []
+    matcher = SequenceMatcher(None, "".join(chars), out, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            result.extend(owner[i1:i2])
+        elif tag == "replace":
+            lo, hi = owner[i1], owner[i2 - 1] + 1
+            result.extend(lo + (k * (hi - lo)) // (j2 - j1) for k in range(j2 - j1))
+        elif tag == "insert":
+            anchor = owner[i1 - 1] if i1 > 0 else 0
+            result.extend([anchor] * (j2 - j1))
+    return result
+
+
+def _half_width(text: str) -> str:
+    """Full-width ASCII to ASCII and odd spaces/breaks to plain ones; one str.replace per distinct char present."""
+    for char in set(_HALF_WIDTH_RE.findall(text)):
+        text = text.replace(char, _HALF_WIDTH[char])
+    return text
+
+
+def _space_edits(text: str) -> list[_Edit]:
+    edits: list[_Edit] = []
+    if "\r" in text:
+        # "\r\n" -> drop the "\r" (the "\n" keeps its own offset); a lone "\r" becomes "\n".
+        edits.extend((m.start(), m.start() + 1, "" if m.group(1) else "\n", None) for m in _CR.finditer(text))
+    edits.extend((m.start(), m.end(), "", None) for m in _DIGIT_CJK_SPACES.finditer(text))
+    edits.sort()
+    return edits
+
+
+def _noise_edits(text: str) -> list[_Edit]:
+    return [(m.start(), m.end(), "", None) for m in _NOISE_RE.finditer(text) if not _QUANTITY.search(m.group())]
+
+
+def _apply(text: str, offsets: array[int], edits: Sequence[_Edit]) -> tuple[str, array[int]]:
+    """Apply sorted, non-overlapping edits to `text` and carry the offset map along, slice by slice."""
+    if not edits:
+        return text, offsets
+    parts: list[str] = []
+    new = array("i")
+    pos = 0
+    for start, end, repl, rel in edits:
+        parts.append(text[pos:start])
+        new.extend(offsets[pos:start])
+        if repl:
+            parts.append(repl)
+            if rel is not None:
+                new.extend(offsets[start + r] for r in rel)
+            elif len(repl) == end - start:
+                new.extend(offsets[start:end])
+            else:  # proportional: each new char maps into the replaced span, monotone
+                width = max(end - start, 1)
+                last = min(start, len(offsets) - 1)
+                new.extend(offsets[min(start + k * width // len(repl), last + width - 1)] for k in range(len(repl)))
+        pos = end
+    parts.append(text[pos:])
+    new.extend(offsets[pos:])
+    return "".join(parts), new
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Reading files
+# --------------------------------------------------------------------------------------------------------------------
+
+_SUFFIX_KIND: dict[str, Kind] = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+_SUFFIX_KIND[".docx"] = "docx"
+_SUPPORTED = ".txt, .html/.htm, .pdf, .docx"
+
+
+def read_document(path: Path | str) -> Document:
+    """Read a report file of any supported kind. Raises InputError with a one-line reason when it cannot."""
+    p = Path(path)
+    raw = _read_bytes(p)
+    kind = _kind_of(p, raw)
+    try:
+        original, encoding = _READERS[kind](p, raw)
+    except InputError:
+        raise
+    except Exception as e:  # the boundary: whatever a parser library raises on a bad file becomes an InputError
+        raise InputError(p, f"cannot read as {kind}: {type(e).__name__}: {_one_line(str(e))}") from e
+    return _document(p, kind, encoding, original, hashlib.sha256(raw).hexdigest())
+
+
+def read_text(text: str, path: Path | str = "<text>") -> Document:
+    """Run the normalization pipeline on an in-memory text (kind "txt")."""
+    if not text.strip():
+        raise InputError(path, "empty text")
+    return _document(Path(path), "txt", None, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _document(path: Path, kind: Kind, encoding: str | None, original: str, sha256: str) -> Document:
+    normalized, offsets, script = _normalize(original)
+    if not normalized.strip():
+        raise InputError(path, "only web-page chrome, no report text")
+    return Document(path, kind, encoding, original, normalized, script, sha256, offsets)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, expected a file") from None
+    except PermissionError:
+        raise InputError(path, "permission denied") from None
+    except OSError as e:
+        if path.is_dir():
+            raise InputError(path, "is a directory, expected a file") from None
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    if not raw.strip():
+        raise InputError(path, "empty file")
+    return raw
+
+
+def _kind_of(path: Path, raw: bytes) -> Kind:
+    """The kind named by the suffix; for an unknown suffix, what the bytes look like."""
+    kind = _SUFFIX_KIND.get(path.suffix.lower())
+    if kind is not None:
+        return kind
+    head = raw[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") and b"word/" in raw[:65536]:
+        return "docx"
+    try:
+        text, _ = _decode_text(path, raw)
+    except InputError as e:
+        raise InputError(path, f"unsupported file type ({_SUPPORTED}), and not readable as text: {e.reason}") from None
+    return "html" if re.match(r"\s*<(?:!doctype html|html|head|body)\b", text[:2048], re.IGNORECASE) else "txt"
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())[:200]
+
+
+# ---- text ----------------------------------------------------------------------------------------------------------
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Detected legacy encodings -> the superset codec to decode with (a GBK file may hold GB18030-only chars).
+_SUPERSETS: dict[str, tuple[str, ...]] = {
+    "gb2312": ("gb18030",),
+    "gbk": ("gb18030",),
+    "cp936": ("gb18030",),
+    "gb18030": ("gb18030",),
+    "hz": ("gb18030",),
+    "big5": ("cp950", "big5hkscs"),
+    "cp950": ("cp950", "big5hkscs"),
+    "big5hkscs": ("big5hkscs",),
+}
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+def _read_txt(path: Path, raw: bytes) -> tuple[str, str | None]:
+    text, encoding = _decode_text(path, raw)
+    return text, encoding
+
+
+def _decode_text(path: Path, raw: bytes) -> tuple[str, str]:
+    """Decode bytes strictly: BOM, then UTF-8, then BOM-less UTF-16, then detection. Never guesses with U+FFFD."""
+    text, encoding = _decode_guess(path, raw)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError(path, "empty file")
+    bad = len(_CONTROL_RE.findall(text))
+    if bad > max(2, len(text) // 200):
+        raise InputError(path, f"undetectable or mixed text encoding ({bad} control characters after decoding)")
+    return text, encoding
+
+
+def _decode_guess(path: Path, raw: bytes) -> tuple[str, str]:
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), codec
+            except UnicodeDecodeError:
+                raise InputError(path, f"undetectable or mixed text encoding (invalid {codec} after its BOM)") from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf16 = _utf16_without_bom(raw)
+    if utf16 is not None:
+        try:
+            return raw.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in raw:
+        raise InputError(path, "binary file, not text")
+    return _detect_legacy(path, raw)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16LE/BE by the NUL bytes of its ASCII chars (newlines, digits): NULs on one side of the pairs only."""
+    if len(raw) % 2:
+        return None
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    pairs = len(raw) // 2
+    if odd >= pairs * 0.05 and even <= odd * 0.02:
+        return "utf-16-le"
+    if even >= pairs * 0.05 and odd <= even * 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _detect_legacy(path: Path, raw: bytes) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None or best.encoding is None:
+        raise InputError(path, "undetectable or mixed text encoding")
+    detected = str(best.encoding).lower().replace("-", "_")
+    detected = {"big5_hkscs": "big5hkscs", "gb_2312": "gb2312"}.get(detected, detected)
+    for codec in (*_SUPERSETS.get(detected, ()), detected):
+        try:
+            return raw.decode(codec), codec
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise InputError(path, f"undetectable or mixed text encoding (not valid {detected})")
+
+
+# ---- html ----------------------------------------------------------------------------------------------------------
+
+_DROP_TAGS = (
+    "script", "style", "nav", "header", "footer", "aside", "form", "iframe", "noscript",
+    "template", "svg", "button", "select", "object", "embed",
+)  # fmt: skip
+# id/class words that mark page chrome. Matched against the id/class split into lower-case words; longer words
+# (4+ letters) also match inside a word ("bdsharebuttonbox"), short ones only as a whole word ("nav", not "canvas").
+NAV_WORDS: tuple[str, ...] = (
+    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "share", "sharing",
+    "footer", "foot", "related", "relate", "comment", "comments", "ad", "ads", "advert", "advertisement",
+    "sidebar", "toolbar", "social", "topbar", "sitemap", "copyright", "skip",
+    "xgxw", "xgwz", "xglj", "fenxiang",  # pinyin initials used by gov CMSs: 相关新闻/相关文章/相关链接, 分享
+)  # fmt: skip
+_NAV_EXACT = frozenset(w for w in NAV_WORDS if len(w) < 4)
+_NAV_INSIDE = re.compile("|".join(re.escape(w) for w in NAV_WORDS if len(w) >= 4))
+_BLOCK_TAGS = frozenset(
+    "address article blockquote body caption center dd details dir div dl dt fieldset figcaption figure h1 h2 h3 "
+    "h4 h5 h6 hr li main menu ol p pre section summary table tbody td tfoot th thead title tr ul".split()
+)
+_HTML_WS = re.compile(r"[ \t\n\r\f]+")
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_KEEP_ALWAYS = frozenset({"html", "body", "main", "article"})
+
+
+def _read_html(path: Path, raw: bytes) -> tuple[str, str | None]:
+    html, encoding = _decode_html(path, raw)
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    body = tree.body
+    if body is None:
+        raise InputError(path, "no text in the HTML page")
+    _drop_chrome(body)
+    text = _clean_lines(_node_text(body))
+    if not text.strip():
+        raise InputError(path, "no text in the HTML page")
+    return text, encoding
+
+
+def _decode_html(path: Path, raw: bytes) -> tuple[str, str]:
+    if not any(raw.startswith(bom) for bom, _ in _BOMS):
+        m = _META_CHARSET.search(raw[:4096])
+        if m:
+            declared = m.group(1).decode("ascii").lower().replace("-", "_")
+            for codec in (*_SUPERSETS.get(declared, ()), declared):
+                try:
+                    return raw.decode(codec), codec
+                except (UnicodeDecodeError, LookupError):
+                    continue  # the page lies about its charset: detect instead
+    return _decode_text(path, raw)
+
+
+def _drop_chrome(body: Any) -> None:
+    for tag in _DROP_TAGS:
+        for node in body.css(tag):
+            # An <article>'s own <header> holds its title; a page-level <header> holds the site's banner and menu.
+            if tag == "header" and _inside(node, "article"):
+                continue
+            node.decompose()
+    for node in body.css("[id], [class]"):
+        if node.tag not in _KEEP_ALWAYS and _looks_like_chrome(node.attributes):
+            node.decompose()
+
+
+def _inside(node: Any, tag: str) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == tag:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _looks_like_chrome(attributes: dict[str, str | None]) -> bool:
+    words = " ".join(v for k, v in attributes.items() if k in ("id", "class") and v)
+    # split camelCase and separators: "shareBtn main-nav" -> share btn main nav
+    tokens = re.sub(r"([a-z])([A-Z])", r"\1 \2", words).lower()
+    for token in re.split(r"[^a-z0-9]+", tokens):
+        if token in _NAV_EXACT or (len(token) >= 4 and _NAV_INSIDE.search(token)):
+            return True
+    return False
+
+
+def _node_text(root: Any) -> str:
+    """Text of a node: block elements on their own lines, <br> a newline, tables as TAB-separated rows."""
+    out: list[str] = []
+    stack: list[Any] = [root]  # nodes, and "\n" markers to emit when a block element closes
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        tag = item.tag
+        if tag == "-text":
+            out.append(_HTML_WS.sub(" ", item.text(deep=False) or ""))
+        elif tag == "br":
+            out.append("\n")
+        elif tag == "table":
+            out.append("\n" + _table_text(item) + "\n")
+        elif tag in ("-comment", "head") or tag.startswith("-"):
+            continue
+        else:
+            if tag in _BLOCK_TAGS:
+                out.append("\n")
+                stack.append("\n")
+            stack.extend(reversed(list(item.iter(include_text=True))))
+    return "".join(out)
+
+
+def _table_text(table: Any) -> str:
+    """Rows one per line, cells joined by TAB; colspan/rowspan leave empty cells so columns stay aligned."""
+    lines: list[str] = []
+    carried: dict[int, int] = {}  # column -> rows a rowspan still covers
+    for child in _table_children(table):
+        if child.tag == "caption":
+            lines.append(_join_wrapped(_node_text(child).split("\n")))
+            continue
+        cells: list[str] = []
+        next_carried: dict[int, int] = {}
+        col = 0
+        for cell in child.iter():
+            if cell.tag not in ("td", "th"):
+                continue
+            col = _fill_carried(cells, carried, next_carried, col, stop=None)
+            colspan, rowspan = _span(cell.attributes.get("colspan")), _span(cell.attributes.get("rowspan"))
+            cells.append(_join_wrapped(_node_text(cell).replace("\t", " ").split("\n")))
+            cells.extend([""] * (colspan - 1))
+            if rowspan > 1:
+                next_carried.update({col + k: rowspan - 1 for k in range(colspan)})
+            col += colspan
+        _fill_carried(cells, carried, next_carried, col, stop=max(carried, default=-1) + 1)
+        carried = next_carried
+        lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def _table_children(table: Any) -> Iterator[Any]:
+    """The caption and rows of this table, not of tables nested in its cells."""
+    for child in table.iter():
+        if child.tag in ("thead", "tbody", "tfoot"):
+            yield from (row for row in child.iter() if row.tag == "tr")
+        elif child.tag in ("tr", "caption"):
+            yield child
+
+
+def _fill_carried(
+    cells: list[str], carried: dict[int, int], next_carried: dict[int, int], col: int, stop: int | None
+) -> int:
+    """Put an empty cell for every column a rowspan from above covers, from `col` on (up to `stop`, or while covered)."""
+    while (stop is None and carried.get(col, 0) > 0) or (stop is not None and col < stop):
+        if carried.get(col, 0) > 0:
+            if carried[col] > 1:
+                next_carried[col] = carried[col] - 1
+            cells.append("")
+        elif stop is not None:
+            cells.append("")
+        col += 1
+    return col
+
+
+def _span(value: str | None) -> int:
+    try:
+        return min(max(int(value or 1), 1), 1000)
+    except ValueError:
+        return 1
+
+
+def _join_wrapped(parts: Iterable[str]) -> str:
+    """Join the lines of one wrapped cell: nothing between CJK chars, one space between other words."""
+    out = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if out and not (_CJK_RE.match(out[-1]) or _CJK_RE.match(part[0]) or not out[-1].isalnum()):
+            out += " "
+        out += part
+    return _HTML_WS.sub(" ", out)
+
+
+def _clean_lines(text: str) -> str:
+    lines = (re.sub(" {2,}", " ", line).strip(" ") for line in text.split("\n"))
+    return "\n".join(line for line in lines if line.strip())
+
+
+# ---- pdf -----------------------------------------------------------------------------------------------------------
+
+
+class _Chunk(NamedTuple):
+    text: str
+    x: float
+    y: float
+    size: float
+
+
+@dataclass
+class _Line:
+    """One output line of a PDF page, built from text chunks in content-stream order."""
+
+    cells: list[str]
+    x0: float  # where the line starts
+    cell_x: float  # where its last cell starts
+    y: float
+    end_x: float  # estimated end of the last chunk
+    size: float
+
+    @property
+    def text(self) -> str:
+        return "\t".join(self.cells)
+
+
+def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(raw))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InputError(path, "encrypted PDF")
+            pages = [_page_lines(page) for page in reader.pages]
+    except InputError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, AssertionError) as e:
+        raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
+    if not pages:
+        raise InputError(path, "damaged PDF: no pages")
+    if not any(line.strip() for page in pages for line in page):
+        raise InputError(path, "PDF has no text layer; it needs OCR first")
+    return "\n".join("\n".join(page) for page in _strip_page_furniture(pages)), None
+
+
+def _page_lines(page: Any) -> list[str]:
+    chunks: list[_Chunk] = []
+
+    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float) -> None:
+        a, b, c, d, e, f = _matmul(tm, cm)
+        scale = math.sqrt(abs(a * d - b * c)) or 1.0
+        for k, piece in enumerate(text.split("\n")):
+            if k:
+                chunks.append(_Chunk("\n", 0.0, 0.0, 0.0))
+            if piece.strip():
+                chunks.append(_Chunk(piece, e, f, max(size * scale, 1.0)))
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    page.extract_text(visitor_text=visit)
+    return [line.text for line in _assemble(chunks)]
+
+
+def _matmul(m: Sequence[float], n: Sequence[float]) -> tuple[float, float, float, float, float, float]:
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n  # noqa: N806 - the second matrix, PDF-spec names
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _width(text: str, size: float) -> float:
+    """Estimated advance of `text`: a full em for wide (CJK) chars, 0.6 em for the rest (a generous ASCII width)."""
+    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+    return size * (wide + 0.6 * (len(text) - wide))
+
+
+def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
+    """Lines from chunks: same baseline -> same line (a wide gap -> a TAB between cells), else a new line.
+
+    A table cell that wraps is drawn line by line before the next cell of its row, which then jumps back up.
+    When that happens, the wrapped lines are joined into one cell so the row reads label, TAB, numbers.
+    """
+    lines: list[_Line] = []
+    for chunk in chunks:
+        if chunk.text == "\n":
+            if lines:
+                lines[-1].y = math.nan  # a hard break inside a chunk: the next chunk starts a new line
+            continue
+        last = lines[-1] if lines else None
+        tol = 0.4 * chunk.size
+        if last is not None and abs(chunk.y - last.y) <= tol:
+            _extend_line(last, chunk)
+        elif last is not None and chunk.y > last.y + tol and _merge_wrapped_cell(lines, chunk):
+            pass
+        else:
+            text = chunk.text.strip(" ")
+            end = chunk.x + _width(text, chunk.size)
+            lines.append(_Line([text], chunk.x, chunk.x, chunk.y, end, chunk.size))
+    return lines
+
+
+def _extend_line(line: _Line, chunk: _Chunk) -> None:
+    gap = chunk.x - line.end_x
+    if gap > 1.5 * chunk.size:
+        line.cells.append(chunk.text.strip(" "))
+        line.cell_x = chunk.x
+    else:
+        line.cells[-1] += chunk.text
+    line.end_x = max(line.end_x, chunk.x + _width(chunk.text, chunk.size))
+
+
+def _merge_wrapped_cell(lines: list[_Line], chunk: _Chunk) -> bool:
+    """If `chunk` is the next cell of a row whose previous cell wrapped over the last lines, join them; say so."""
+    last = lines[-1]
+    x_cell, tol = last.x0, 0.4 * chunk.size
+    if len(last.cells) > 1 or chunk.x <= x_cell + chunk.size:
+        return False
+    run = [len(lines) - 1]  # indices of the wrapped cell's lines, bottom first
+    for k in range(len(lines) - 2, max(len(lines) - 12, -1), -1):
+        line, below = lines[k], lines[run[-1]]
+        if not 0 < line.y - below.y <= 2.5 * line.size or abs(line.cell_x - x_cell) > tol:
+            break
+        run.append(k)
+        if len(line.cells) > 1:  # a line with earlier cells of the same row: the row's top
+            break
+    if len(run) < 2:
+        return False
+    bottom = lines[run[0]].y
+    top = _row_top(run, lines, chunk.y, bottom, tol)
+    if top is None:
+        return False
+    keep = lines[top]
+    merged = _join_wrapped([keep.cells[-1], *(lines[k].text for k in reversed(run) if k != top)])
+    keep.cells[-1] = merged
+    del lines[top + 1 :]
+    keep.cells.append(chunk.text.strip(" "))
+    keep.cell_x, keep.y, keep.end_x = chunk.x, chunk.y, chunk.x + _width(chunk.text, chunk.size)
+    return True
+
+
+def _row_top(run: list[int], lines: list[_Line], y: float, bottom: float, tol: float) -> int | None:
+    """Which line of the run starts the row: the next cell is drawn centred on the row, or level with its top."""
+    if len(lines[run[-1]].cells) > 1 and bottom - tol <= y <= lines[run[-1]].y + tol:
+        return run[-1]
+    for target in (2 * y - bottom, y):  # centred: top = 2y - bottom; top-aligned: top = y
+        for k in run:
+            if abs(lines[k].y - target) <= tol:
+                return k
+    return None
+
+
+# Page furniture: lines at a page's top or bottom that are page numbers, or repeat at the same place on most pages.
+_PAGE_NUMBER = re.compile(
+    r"\s*(?:[-—–－]{1,2}\s*\d{1,4}\s*[-—–－]{1,2}|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页)\s*"
+)
+_EDGE = 2  # lines at each end of a page that may be furniture
+
+
+def _strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    pages = [[line for line in page if line.strip()] for page in pages]
+    repeated = _running_lines(pages)
+    cleaned: list[list[str]] = []
+    for number, page in enumerate(pages, start=1):
+        head, body, tail = page[:_EDGE], page[_EDGE:-_EDGE] if len(page) > 2 * _EDGE else [], page[_EDGE:][-_EDGE:]
+        if len(page) <= 2 * _EDGE:
+            head, tail = page[: len(page) // 2], page[len(page) // 2 :]
+        keep = lambda line: not _is_furniture(line, number, repeated)  # noqa: E731
+        cleaned.append([*filter(keep, head), *body, *filter(keep, tail)])
+    return cleaned
+
+
+def _running_lines(pages: list[list[str]]) -> frozenset[str]:
+    """Edge lines (digits masked) found on at least half the pages, and on two or more: headers and footers."""
+    if len(pages) < 2:
+        return frozenset()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        counts.update({_mask(line) for line in (*page[:_EDGE], *page[-_EDGE:]) if "\t" not in line})
+    needed = max(2, math.ceil(len(pages) / 2))
+    return frozenset(key for key, n in counts.items() if n >= needed)
+
+
+def _mask(line: str) -> str:
+    return re.sub(r"\d+", "#", "".join(line.split()))
+
+
+def _is_furniture(line: str, page_number: int, repeated: frozenset[str]) -> bool:
+    if "\t" in line:
+        return False
+    if _PAGE_NUMBER.fullmatch(line) or _mask(line) in repeated:
+        return True
+    # A bare number at the edge is a page number when it is near the page's index (not a stray table cell).
+    stripped = line.strip()
+    return stripped.isdigit() and len(stripped) <= 4 and abs(int(stripped) - page_number) <= 20
+
+
+# ---- docx ----------------------------------------------------------------------------------------------------------
+
+
+def _read_docx(path: Path, raw: bytes) -> tuple[str, str | None]:
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+        blocks = [_docx_table(item) if isinstance(item, Table) else item.text for item in document.iter_inner_content()]
+    except Exception as e:  # python-docx raises zip, XML and key errors alike for a damaged file
+        raise InputError(path, f"damaged DOCX: {_one_line(str(e)) or type(e).__name__}") from e
+    text = _clean_lines("\n".join(blocks))
+    if not text.strip():
+        raise InputError(path, "no text in the DOCX document")
+    return text, None
+
+
+def _docx_table(table: Any) -> str:
+    rows: list[str] = []
+    seen: set[int] = set()  # a merged cell is returned once per grid column/row it covers: print it once
+    for row in table.rows:
+        cells = [""] * row.grid_cols_before
+        for cell in row.cells:
+            key = id(cell._tc)
+            cells.append("" if key in seen else _join_wrapped(p.text for p in cell.paragraphs).replace("\t", " "))
+            seen.add(key)
+        rows.append("\t".join(cells))
+    return "\n".join(rows)
+
+
+_READERS: dict[Kind, Callable[[Path, bytes], tuple[str, str | None]]] = {
+    "txt": _read_txt,
+    "html": _read_html,
+    "pdf": _read_pdf,
+    "docx": _read_docx,
+}

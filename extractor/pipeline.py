@@ -1,0 +1,503 @@
+"""From files to records: one report (``process``), and bulk runs with resume (``run``).
+
+Output folder layout (the public contract of ``extractor extract``):
+
+* ``records.jsonl``  one :class:`~extractor.models.ReportRecord` per finished report, appended and fsync'ed
+  line by line: the source of truth, and what resume reads;
+* ``indicators.csv`` long format, one row per value; ``findings.csv`` identity checks. Both are rebuilt
+  atomically from records.jsonl at the end of every run, so a killed run never leaves them half-written;
+* ``errors.jsonl``   one line per input that failed, with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import identities, rules
+from .codebook import codebook
+from .config import Settings
+from .documents import Document, read_document
+from .errors import ExtractorError, InputError, NotAReportError, describe
+from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, squash
+from .meta import detect_issuer, detect_scope
+from .models import Finding, Meta, Quantity, ReportRecord, SectionInfo, SectionKind, Source, TextItem, Usage
+from .prompts import Prompt
+from .sections import Section, looks_like_report, split_sections
+
+SUPPORTED = (".txt", ".html", ".htm", ".pdf", ".docx")
+INDICATOR_COLUMNS = ("report", "code", "value", "unit", "qualifier", "derived", "engine", "quote", "start", "end")
+FINDING_COLUMNS = ("report", "check", "severity", "message", "expected", "found", "cells", "suspects")
+MAX_SECTION_CHARS = 6000  # longer sections are asked in chunks so a prompt fits an 8k context
+
+
+class Asker(Protocol):
+    """What the pipeline needs of a model client (see :class:`extractor.llm.ModelClient`)."""
+
+    def ask(self, prompt: Prompt, kind: SectionKind, text: str, codes: list[str], *, lists: bool = False) -> Any: ...
+
+
+@dataclass
+class Engine:
+    """How reports are processed: the provider, and the model client when one is used."""
+
+    provider: str  # rules | local | openai | hybrid
+    client: Asker | None = None
+    prompt: Prompt | None = None
+    model_name: str | None = None
+
+    @property
+    def uses_rules(self) -> bool:
+        return self.provider in ("rules", "hybrid")
+
+    @property
+    def uses_model(self) -> bool:
+        return self.client is not None and self.provider in ("local", "openai", "hybrid")
+
+
+def process(path: Path, engine: Engine) -> ReportRecord:
+    """Read, split and extract one report. Raises InputError/NotAReportError for bad input."""
+    started = time.perf_counter()
+    doc = read_document(path)
+    return process_document(doc, engine, started=started)
+
+
+def process_document(doc: Document, engine: Engine, *, started: float | None = None) -> ReportRecord:
+    started = time.perf_counter() if started is None else started
+    text = doc.normalized
+    if not looks_like_report(text):
+        raise NotAReportError(doc.path, "not a government information-disclosure annual report (none of its key terms)")
+    split = split_sections(text)
+    record = ReportRecord(
+        report=doc.path.stem,
+        path=str(doc.path),
+        sha256=doc.sha256,
+        provider=engine.provider,
+        meta=Meta(
+            issuer=detect_issuer(text),
+            year=split.year,
+            template=split.template,
+            scope=detect_scope(text),
+            script=doc.script,
+        ),
+        sections=[_section_info(doc, s) for s in split.sections],
+        missing_sections=list(split.missing),
+    )
+    if engine.uses_rules:
+        found = rules.extract(doc, split)
+        record.indicators = found.indicators
+        record.alternates = found.alternates
+        record.problems, record.improvements = found.problems, found.improvements
+        record.findings.extend(found.findings)
+    if engine.uses_model:
+        _ask_model(doc, split.sections, engine, record)
+    identities.derive(record.indicators)
+    record.findings.extend(identities.check(record.indicators))
+    record.seconds = round(time.perf_counter() - started, 3)
+    return record
+
+
+def _section_info(doc: Document, s: Section) -> SectionInfo:
+    start, end = doc.to_original(s.start, s.end) if s.end > s.start else (s.start, s.start)
+    return SectionInfo(kind=s.kind, heading=s.heading, start=start, end=end)
+
+
+def _chunks(text: str, limit: int = MAX_SECTION_CHARS) -> list[tuple[int, str]]:
+    """Paragraph-aligned pieces of at most ``limit`` characters, with their offsets."""
+    if len(text) <= limit:
+        return [(0, text)]
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(start + limit, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start + limit // 2, end)
+            end = cut + 1 if cut != -1 else end
+        pieces.append((start, text[start:end]))
+        start = end
+    return pieces
+
+
+def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record: ReportRecord) -> None:
+    assert engine.client is not None and engine.prompt is not None
+    hybrid = engine.provider == "hybrid"
+    for sec in sections:
+        codes = list(SECTION_CODES.get(sec.kind, []))
+        if hybrid:
+            codes = [c for c in codes if record.indicators.get(c) is None]
+        wants_lists = sec.kind in LIST_SECTIONS and not (hybrid and (record.problems or record.improvements))
+        if not codes and not wants_lists:
+            continue
+        for offset, piece in _chunks(doc.normalized[sec.start : sec.end]):
+            result = engine.client.ask(engine.prompt, sec.kind, piece, codes, lists=wants_lists)
+            record.usage.add(result.usage)
+            if result.answer is None:
+                continue
+            base = sec.start + offset
+            for key, value in result.answer:
+                if value is None or key in ("problems", "improvements"):
+                    continue
+                _merge_model_value(doc, record, sec.kind, CODE_OF_KEY[key], str(value), piece, base, result, engine)
+            if wants_lists:
+                for name in ("problems", "improvements"):
+                    items = getattr(result.answer, name, None) or []
+                    getattr(record, name).extend(
+                        _model_item(doc, sec.kind, str(i), piece, base, engine) for i in items if str(i).strip()
+                    )
+
+
+def _locate(quote: str, text: str) -> tuple[int, int] | None:
+    """The span of ``quote`` in ``text``, ignoring whitespace differences."""
+    target = squash(quote)
+    if not target:
+        return None
+    index = [i for i, ch in enumerate(text) if not ch.isspace()]
+    squashed = "".join(text[i] for i in index)
+    at = squashed.find(target)
+    if at == -1:
+        return None
+    return index[at], index[at + len(target) - 1] + 1
+
+
+def _merge_model_value(
+    doc: Document,
+    record: ReportRecord,
+    kind: SectionKind,
+    code: str,
+    quote: str,
+    piece: str,
+    base: int,
+    result: Any,
+    engine: Engine,
+) -> None:
+    number = number_in(code, squash(quote))
+    if number is None:
+        return
+    span = _locate(quote, piece)
+    source = Source(section=kind, quote=quote)
+    if span is not None:
+        o_start, o_end = doc.to_original(base + span[0], base + span[1])
+        source = Source(section=kind, start=o_start, end=o_end, quote=doc.original[o_start:o_end])
+    value: int | float = number.value
+    unit = codebook()[code].unit
+    if unit == "元" and number.unit in ("万元", "亿元"):
+        value = round(number.value * (1e4 if number.unit == "万元" else 1e8), 2)
+    q = Quantity(
+        value=value,
+        unit=unit,
+        qualifier=number.qualifier,
+        raw=number.raw,
+        source=source,
+        engine="model",
+        model=engine.model_name,
+        grounded=span is not None,
+        verified=bool(result.verified) and span is not None,
+    )
+    current = record.indicators.get(code)
+    if current is None:
+        record.indicators.set(code, q)
+    elif current.value != q.value:
+        record.alternates.setdefault(code, []).append(q)
+        record.findings.append(
+            Finding(
+                check="hybrid.disagreement" if current.engine == "rules" else "conflicting_values",
+                severity="warning",
+                message=f"{code}: {current.engine} read {current.value}, the model read {q.value}; "
+                f"the {current.engine} value is kept",
+                expected=current.value,
+                found=q.value,
+                cells=[code],
+                suspects=[code],
+            )
+        )
+
+
+def _model_item(doc: Document, kind: SectionKind, text: str, piece: str, base: int, engine: Engine) -> TextItem:
+    span = _locate(text, piece)
+    source = Source(section=kind)
+    if span is not None:
+        o_start, o_end = doc.to_original(base + span[0], base + span[1])
+        source = Source(section=kind, start=o_start, end=o_end)
+    return TextItem(text=text, source=source, engine="model", model=engine.model_name, grounded=span is not None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bulk runs
+
+
+def expand_inputs(inputs: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and the supported files inside folders (recursively, sorted)."""
+    for item in inputs:
+        if item.is_dir():
+            yield from sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+        else:
+            yield item
+
+
+@dataclass
+class RunStats:
+    reports: int = 0
+    skipped: int = 0
+    failed: int = 0
+    sections: int = 0
+    values: int = 0
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reports": self.reports,
+            "skipped_already_done": self.skipped,
+            "failed": self.failed,
+            "sections": self.sections,
+            "values": self.values,
+            "model_calls": self.usage.model_calls,
+            "cache_hits": self.usage.cache_hits,
+            "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _done_reports(records: Path) -> set[str]:
+    """Reports already in records.jsonl; a torn last line (a killed run) is cut off first."""
+    if not records.exists():
+        return set()
+    _truncate_torn_tail(records)
+    done: set[str] = set()
+    with records.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                done.add(json.loads(line)["report"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
+    return done
+
+
+def _truncate_torn_tail(path: Path) -> None:
+    with path.open("rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        if size == 0:
+            return
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return
+        # walk back to the last newline and cut there
+        pos = size - 1
+        while pos > 0:
+            step = min(65536, pos)
+            fh.seek(pos - step)
+            block = fh.read(step)
+            nl = block.rfind(b"\n")
+            if nl != -1:
+                fh.truncate(pos - step + nl + 1)
+                return
+            pos -= step
+        fh.truncate(0)
+
+
+def _append_line(fh: Any, obj: dict[str, Any] | str) -> None:
+    line = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)
+    fh.write(line + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def run(
+    inputs: list[Path],
+    out_dir: Path,
+    engine: Engine,
+    *,
+    concurrency: int = 1,
+    on_progress: Callable[[RunStats, str], None] | None = None,
+) -> RunStats:
+    """Extract every input into ``out_dir``; skip reports already finished there; isolate failures."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records_path, errors_path = out_dir / "records.jsonl", out_dir / "errors.jsonl"
+    done = _done_reports(records_path)
+    previous_errors = _read_errors(errors_path)
+    stats = RunStats()
+    started = time.perf_counter()
+    seen: set[str] = set()
+    errors: dict[str, dict[str, Any]] = {}
+    lock = threading.Lock()
+
+    def pending() -> Iterator[Path]:
+        for path in expand_inputs(inputs):
+            name = path.stem
+            if name in done:
+                stats.skipped += 1
+                continue
+            if name in seen:
+                errors[f"{name}@{path}"] = {"report": name, "path": str(path), "error": "InputError",
+                                            "message": f"{path}: another input has the same report name {name!r}"}
+                stats.failed += 1
+                continue
+            seen.add(name)
+            yield path
+
+    with records_path.open("a", encoding="utf-8") as out, ThreadPoolExecutor(max_workers=concurrency) as pool:
+        inflight: dict[Future[ReportRecord], Path] = {}
+        source = pending()
+        exhausted = False
+        while True:
+            while not exhausted and len(inflight) < concurrency * 2:
+                nxt = next(source, None)
+                if nxt is None:
+                    exhausted = True
+                    break
+                inflight[pool.submit(process, nxt, engine)] = nxt
+            if not inflight:
+                break
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                path = inflight.pop(fut)
+                try:
+                    record = fut.result()
+                except (ExtractorError, OSError) as e:
+                    err = e if isinstance(e, ExtractorError) else InputError(path, str(e))
+                    with lock:
+                        errors[path.stem] = {"report": path.stem, "path": str(path), **describe(err)}
+                        stats.failed += 1
+                    if on_progress:
+                        on_progress(stats, f"failed {path.name}")
+                    continue
+                _append_line(out, record.model_dump_json())
+                stats.reports += 1
+                stats.sections += len(record.sections)
+                stats.values += sum(1 for _ in record.indicators.items())
+                stats.usage.add(record.usage)
+                if on_progress:
+                    on_progress(stats, path.name)
+    kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in _done_reports(records_path)}
+    _write_jsonl_atomic(errors_path, [*kept.values(), *errors.values()])
+    export_tables(out_dir)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _read_errors(path: Path) -> dict[str, dict[str, Any]]:
+    if not path.exists():
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+            out[str(entry["report"])] = entry
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+    return out
+
+
+def _write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
+    with _atomic(path) as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+class _atomic:
+    """Write a file under a temporary name and move it into place, so readers never see half a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> Any:
+        fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        return self.fh
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+
+
+def iter_records(out_dir: Path) -> Iterator[ReportRecord]:
+    path = out_dir / "records.jsonl"
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.endswith("\n"):
+                yield ReportRecord.model_validate_json(line)
+
+
+def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
+    meta = record.meta
+    for code, value in (("meta.issuer", meta.issuer), ("meta.year", meta.year), ("meta.template", meta.template),
+                        ("meta.scope", meta.scope)):
+        if value is not None:
+            yield {"report": record.report, "code": code, "value": value, "unit": "year" if code == "meta.year" else "",
+                   "qualifier": "exact", "derived": False, "engine": "rules", "quote": "", "start": "", "end": ""}
+    for code, q in record.indicators.items():
+        yield {
+            "report": record.report,
+            "code": code,
+            "value": "" if q.value is None else q.value,
+            "unit": q.unit,
+            "qualifier": q.qualifier,
+            "derived": q.derived,
+            "engine": q.engine,
+            "quote": q.source.quote or q.raw,
+            "start": "" if q.source.start is None else q.source.start,
+            "end": "" if q.source.end is None else q.source.end,
+        }
+    for name in ("problems", "improvements"):
+        for item in getattr(record, name):
+            yield {"report": record.report, "code": name, "value": item.text, "unit": "", "qualifier": "exact",
+                   "derived": False, "engine": item.engine, "quote": item.text,
+                   "start": "" if item.source.start is None else item.source.start,
+                   "end": "" if item.source.end is None else item.source.end}
+
+
+def export_tables(out_dir: Path) -> None:
+    """(Re)build indicators.csv and findings.csv from records.jsonl, atomically."""
+    with _atomic(out_dir / "indicators.csv") as ind, _atomic(out_dir / "findings.csv") as fnd:
+        iw = csv.DictWriter(ind, fieldnames=INDICATOR_COLUMNS)
+        fw = csv.DictWriter(fnd, fieldnames=FINDING_COLUMNS)
+        iw.writeheader()
+        fw.writeheader()
+        for record in iter_records(out_dir):
+            iw.writerows(indicator_rows(record))
+            for f in record.findings:
+                fw.writerow({"report": record.report, "check": f.check, "severity": f.severity, "message": f.message,
+                             "expected": "" if f.expected is None else f.expected,
+                             "found": "" if f.found is None else f.found,
+                             "cells": ";".join(f.cells), "suspects": ";".join(f.suspects)})
+
+
+def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = None) -> Engine:
+    """The engine for these settings. ``hybrid`` without a local model falls back to ``rules`` with a notice."""
+    from .cache import ResponseCache
+    from .errors import ModelUnavailable
+    from .llm import ModelClient, open_endpoint
+    from .prompts import load_prompt
+
+    if settings.provider == "rules":
+        return Engine("rules")
+    prompt = load_prompt(settings.prompt)
+    try:
+        endpoint = open_endpoint(settings)
+    except ModelUnavailable as e:
+        if settings.provider != "hybrid":
+            raise
+        if notice:
+            notice(f"{e.one_line()}. Falling back to the rules provider.")
+        return Engine("rules")
+    cache = ResponseCache() if settings.cache else None
+    client = ModelClient(endpoint, settings, cache=cache)
+    return Engine(settings.provider, client=client, prompt=prompt, model_name=endpoint.identity)

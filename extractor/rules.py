@@ -1,0 +1,111 @@
+"""The deterministic engine: tables, prose statistics, lists and metadata by rules, with provenance.
+
+It needs no model and is the embedded default: the figures of the national tables and the 附表 come out exact,
+and the model path (hybrid) is only asked for what is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .codebook import codebook
+from .documents import Document
+from .lists import split_problems
+from .models import Cell, Finding, Indicators, Quantity, SectionKind, Source, TextItem
+from .prose import extract_prose
+from .sections import Section, Split
+from .tables import parse_tables
+
+
+@dataclass
+class RulesOutput:
+    indicators: Indicators = field(default_factory=Indicators)
+    alternates: dict[str, list[Quantity]] = field(default_factory=dict)
+    problems: list[TextItem] = field(default_factory=list)
+    improvements: list[TextItem] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def section_at(split: Split, offset: int) -> Section | None:
+    for s in split.sections:
+        if s.start <= offset < s.end:
+            return s
+    return None
+
+
+def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: int = 0) -> Quantity:
+    """A parser's cell as a stored quantity, its span mapped back to the original text."""
+    start, end = doc.to_original(base + cell.start, base + cell.end)
+    return Quantity(
+        value=cell.value,
+        unit=cell.unit or codebook()[cell.code].unit,
+        qualifier=cell.qualifier,
+        raw=cell.raw,
+        source=Source(
+            section=kind,
+            table=cell.table,
+            row=cell.row,
+            column=cell.column,
+            start=start,
+            end=end,
+            quote=doc.original[start:end],
+        ),
+        engine="rules",
+        ambiguous=cell.ambiguous,
+        alternatives=list(cell.alternatives),
+    )
+
+
+def _put(out: RulesOutput, code: str, q: Quantity) -> None:
+    """Keep the first value (tables are read first); a different later value is an alternate and a finding."""
+    current = out.indicators.get(code)
+    if current is None:
+        out.indicators.set(code, q)
+        return
+    if current.value == q.value or any(a.value == q.value for a in out.alternates.get(code, [])):
+        return
+    out.alternates.setdefault(code, []).append(q)
+    out.findings.append(
+        Finding(
+            check="conflicting_values",
+            severity="warning",
+            message=f"{code} is printed as {current.value} ({current.source.section}) and as {q.value} "
+            f"({q.source.section}); the first is kept",
+            expected=current.value,
+            found=q.value,
+            cells=[code],
+            suspects=[code],
+        )
+    )
+
+
+def extract(doc: Document, split: Split) -> RulesOutput:
+    out = RulesOutput()
+    text = doc.normalized
+    for cell in parse_tables(text):
+        sec = section_at(split, cell.start)
+        _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None))
+    for sec in split.sections:
+        body = text[sec.start : sec.end]
+        for cell in extract_prose(body, sec.kind):
+            _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start))
+        if sec.kind == "problems":
+            problems, improvements = _lists(doc, sec)
+            out.problems.extend(problems)
+            out.improvements.extend(improvements)
+    return out
+
+
+def _lists(doc: Document, sec: Section) -> tuple[list[TextItem], list[TextItem]]:
+    body_start = doc.normalized.find("\n", sec.start, sec.end)
+    body_start = sec.start if body_start == -1 or not sec.heading else body_start + 1
+    problems, improvements = split_problems(doc.normalized[body_start : sec.end])
+
+    def item(text: str, start: int, end: int) -> TextItem:
+        o_start, o_end = doc.to_original(body_start + start, body_start + end)
+        return TextItem(text=text, source=Source(section="problems", start=o_start, end=o_end), engine="rules")
+
+    return (
+        [item(i.text, i.start, i.end) for i in problems],
+        [item(i.text, i.start, i.end) for i in improvements],
+    )

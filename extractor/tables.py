@@ -1,0 +1,1032 @@
+"""Deterministic parsing of the statistics tables printed in OGI annual reports.
+
+:func:`parse_tables` reads the document's *normalized* text (see ``documents``) and returns one
+:class:`~extractor.models.Cell` per table cell it recognizes, keyed by codebook code. Layouts:
+
+- 2019 national format (ogi2019) and its 2021 revision (ogi2021): 表二 (第二十条 blocks), 表三 (requests
+  matrix, 7 columns) and 表四 (reconsideration / litigation, 15 cells);
+- pre-2019 附表 (Guangzhou style): one label and one value per row (domain.md §3.2).
+
+Rows are found by the words of their labels, never by position: a label may be split over lines, displaced out
+of its group or preceded by a repeated header block. Cells may be separated by tabs (HTML), spaces or newlines
+(PDF). Scraped copies that lost every separator (``行政规范性文件1231456``) are split back into cells using
+the column count and the accounting identities (I1–I4); when several splits survive, the cells are returned with
+``ambiguous=True`` and the other readings in ``alternatives`` instead of a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import product
+from typing import Literal
+
+from .models import APPLICANT_COLUMNS, OUTCOME_COLUMNS, Cell, Qualifier
+
+__all__ = ["parse_tables"]
+
+# --------------------------------------------------------------------------------------------------------------
+# Numbers and tokens
+# --------------------------------------------------------------------------------------------------------------
+
+_NUM = (
+    r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    r"(?:万元|亿元|万|亿|元)?(?:多|余)?(?:人次|条|件|宗|项|个|次|篇|份|元)?(?:多|余)?"
+)
+# A number is not part of a list marker ("1.属于", "1、", "(1)"), a percentage or a longer number.
+_NUM_TOKEN = rf"(?<![\d.,(（第])(?:{_NUM})(?![\d%％.．、)）])"
+_BLANK_TOKEN = r"(?:—+|－+|-+|–+|/|／|&nbsp;)"
+_TOKEN_RE = re.compile(rf"(?P<num>{_NUM_TOKEN})|(?<!\S)(?P<blank>{_BLANK_TOKEN})(?!\S)")
+_NUM_FULL_RE = re.compile(
+    r"(?P<sign>[+\-])?(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
+    r"(?P<mag>万元|亿元|万|亿|元)?(?P<more1>多|余)?(?P<unit>人次|条|件|宗|项|个|次|篇|份|元)?(?P<more2>多|余)?"
+)
+_BLANK_FULL_RE = re.compile(rf"{_BLANK_TOKEN}")
+_SIGN_NEXT_RE = re.compile(r"[+\-]\d")
+_PLAIN_DIGITS_RE = re.compile(r"\d+")
+_PAGE_MARKER_RE = re.compile(
+    r"^[ \t]*[-—–－][ \t]*\d{1,3}[ \t]*[-—–－][ \t]*$"
+    r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"
+    r"|^[ \t]*\d{1,3}[ \t]*/[ \t]*\d{1,3}[ \t]*$",
+    re.MULTILINE,
+)
+_MAX_LABEL_TAIL = 80  # characters of label text allowed between a label keyword and its first number
+
+TokKind = Literal["num", "blank", "empty"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: TokKind
+    start: int
+    end: int
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Val:
+    """One parsed cell value (before it becomes a :class:`Cell`)."""
+
+    value: int | float | None
+    raw: str
+    start: int
+    end: int
+    qualifier: Qualifier = "exact"
+    unit: str | None = None
+
+
+def _to_number(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _parse_cell(raw: str, *, money: bool = False, scale: int = 1) -> tuple[int | float | None, Qualifier, str | None]:
+    """A printed cell → (value, qualifier, unit). Money is returned in 元; ``scale`` applies to bare numbers.
+
+    Local stand-in for extractor.numbers: digits, commas, +/-, 万/亿/万元, 多/余 and a trailing unit word.
+    """
+    text = raw.strip()
+    if not text or _BLANK_FULL_RE.fullmatch(text):
+        return None, "exact", None
+    m = _NUM_FULL_RE.fullmatch(text)
+    if m is None:
+        return None, "exact", None
+    try:
+        number = Decimal(m["int"].replace(",", "") + (f".{m['frac']}" if m["frac"] else ""))
+    except InvalidOperation:  # pragma: no cover - the regex only admits digits
+        return None, "exact", None
+    if m["sign"] == "-":
+        number = -number
+    mag = m["mag"] or ""
+    unit = m["unit"]
+    qualifier: Qualifier = "exact"
+    if mag.startswith("万"):
+        number *= 10_000
+    elif mag.startswith("亿"):
+        number *= 100_000_000
+    elif scale != 1 and not mag:
+        number *= scale
+    if mag.endswith("元") or unit == "元" or money:
+        unit = "元"
+    elif mag:
+        qualifier = "approx"  # a count printed in 万/亿 is rounded
+    if m["more1"] or m["more2"]:
+        qualifier = "at_least"
+    return _to_number(number), qualifier, unit
+
+
+def _make_val(tok: _Tok, *, money: bool = False, scale: int = 1) -> _Val:
+    if tok.kind != "num":
+        return _Val(None, tok.raw, tok.start, tok.end)
+    value, qualifier, unit = _parse_cell(tok.raw, money=money, scale=scale)
+    return _Val(value, tok.raw, tok.start, tok.end, qualifier, unit)
+
+
+def _cell_tokens(text: str, start: int, end: int) -> list[_Tok] | None:
+    """Tokens of one tab cell; ``[]`` for an empty cell, None when the cell holds text."""
+    seg = text[start:end]
+    stripped = seg.strip()
+    if not stripped:
+        return []
+    toks: list[_Tok] = []
+    pos = start
+    for piece in stripped.split():
+        off = text.index(piece, pos, end)
+        if _NUM_FULL_RE.fullmatch(piece):
+            toks.append(_Tok("num", off, off + len(piece), piece))
+        elif _BLANK_FULL_RE.fullmatch(piece):
+            toks.append(_Tok("blank", off, off + len(piece), piece))
+        else:
+            return None
+        pos = off + len(piece)
+    return toks
+
+
+def _read_tab_line(text: str, pos: int, end: int, first_is_label: bool) -> tuple[list[_Tok], bool]:
+    """Tab cells of one line from ``pos`` to ``end``; (tokens, stopped_on_text)."""
+    toks: list[_Tok] = []
+    cells: list[tuple[int, int]] = []
+    cur = pos
+    while True:
+        tab = text.find("\t", cur, end)
+        if tab < 0:
+            cells.append((cur, end))
+            break
+        cells.append((cur, tab))
+        cur = tab + 1
+    for i, (a, b) in enumerate(cells):
+        if i == 0 and first_is_label:
+            # the rest of the label; a number glued to its end ("规章8") is the first cell
+            m = None
+            for m in _TOKEN_RE.finditer(text, a, b):
+                pass
+            if m is not None and m["num"] and not text[m.end() : b].strip():
+                head = _cell_tokens(text, m.start(), b)
+                if head:
+                    toks.extend(head)
+            continue
+        got = _cell_tokens(text, a, b)
+        if got is None:
+            return toks, True
+        toks.extend(got if got else [_Tok("empty", a, a, "")])
+    return toks, False
+
+
+def _read_cells(text: str, pos: int, limit: int, ncols: int, *, first_is_label: bool = True) -> list[_Tok]:
+    """The cells of a table row whose label ends at ``pos``; reading stops at text or at ``limit``.
+
+    Tab-separated lines keep empty cells (``empty`` tokens); otherwise cells are whitespace-separated numbers or
+    blank markers, the first of which may follow the rest of the label (split over lines) directly. At most
+    ``ncols`` + a few tokens are read (a stray page number is tolerated, see :func:`_row_readings`).
+    """
+    line_end = text.find("\n", pos, limit)
+    seg_end = limit if line_end < 0 else line_end
+    tab = text.find("\t", pos, seg_end)
+    if tab >= 0 and _TOKEN_RE.search(text, tab, seg_end):
+        toks, stopped = _read_tab_line(text, pos, seg_end, first_is_label)
+        # a row wrapped over several tab lines (the 15 cells of 表四 in rows of 5)
+        while not stopped and seg_end < limit and sum(t.kind != "empty" for t in toks) < ncols:
+            nxt = seg_end + 1
+            line_end = text.find("\n", nxt, limit)
+            nxt_end = limit if line_end < 0 else line_end
+            line = text[nxt:nxt_end]
+            lead = len(line) - len(line.lstrip())
+            if not line.strip() or _TOKEN_RE.match(text, nxt + lead) is None:
+                break
+            more, stopped = _read_tab_line(text, nxt, nxt_end, False)
+            toks.extend(more)
+            seg_end = nxt_end
+        return toks
+    return _read_spaced(text, pos, limit, ncols + _MAX_WINDOWS, first_is_label)
+
+
+def _read_spaced(text: str, pos: int, limit: int, max_tokens: int, first_is_label: bool) -> list[_Tok]:
+    m = _TOKEN_RE.search(text, pos, limit)
+    if m is None:
+        return []
+    gap = text[pos : m.start()]
+    if first_is_label:
+        if len(gap) > _MAX_LABEL_TAIL or any(ch.isdigit() for ch in gap):
+            return []
+    elif gap.strip():
+        return []
+    toks: list[_Tok] = []
+    while m is not None and len(toks) < max_tokens:
+        kind: TokKind = "num" if m["num"] else "blank"
+        toks.append(_Tok(kind, m.start(), m.end(), m.group()))
+        p = m.end()
+        if p < limit and _SIGN_NEXT_RE.match(text, p):  # "6905+247": a signed cell glued to the previous one
+            m = _TOKEN_RE.match(text, p)
+            continue
+        q = p
+        while q < limit and text[q].isspace():
+            q += 1
+        if q == p or q >= limit:
+            break
+        m = _TOKEN_RE.match(text, q)
+        if m is not None and m.end() > limit:
+            break
+    return toks
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Splitting a row's tokens into its columns (including run-together digits)
+# --------------------------------------------------------------------------------------------------------------
+
+_SPLIT_BUDGET = 50_000  # DFS nodes per row; beyond it the row is reported ambiguous, never guessed
+_MAX_READINGS = 64
+_MAX_WINDOWS = 3  # extra tokens (a stray page number) tolerated in a row
+
+
+@dataclass(frozen=True, slots=True)
+class _RowSpec:
+    ncols: int
+    sum_groups: tuple[tuple[int, int], ...] = ()  # (first, last): cell[last] == sum(cells[first:last])
+    money: tuple[bool, ...] = ()
+    scale: tuple[int, ...] = ()
+    plausible: Callable[[Sequence[_Val]], bool] | None = None
+
+
+@dataclass(slots=True)
+class _Row:
+    readings: list[list[_Val]]
+    exhaustive: bool = True  # False when enumeration hit its budget
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.readings) > 1 or not self.exhaustive
+
+
+def _sum_ok(vals: Sequence[_Val], spec: _RowSpec) -> bool:
+    for first, last in spec.sum_groups:
+        total = vals[last].value
+        parts = [v.value for v in vals[first:last]]
+        if total is None or any(p is None for p in parts):
+            continue
+        if abs(sum(p for p in parts if p is not None) - total) > 1e-6:
+            return False
+    return True
+
+
+def _vals(toks: Sequence[_Tok], spec: _RowSpec) -> list[_Val]:
+    out = []
+    for i, t in enumerate(toks):
+        money = spec.money[i] if spec.money else False
+        scale = spec.scale[i] if spec.scale else 1
+        out.append(_make_val(t, money=money, scale=scale))
+    return out
+
+
+def _splittable(tok: _Tok) -> bool:
+    return tok.kind == "num" and _PLAIN_DIGITS_RE.fullmatch(tok.raw) is not None
+
+
+def _compositions(toks: Sequence[_Tok], spec: _RowSpec) -> tuple[list[list[_Val]], bool]:
+    """Every way to cut the tokens into ``spec.ncols`` cells (digit runs split, no leading zeros).
+
+    Depth-first with the row's sum groups checked as soon as their total cell is placed (the total is then
+    determined, so it is read, not enumerated). Returns (readings, exhaustive).
+    """
+    ncols = spec.ncols
+    sum_at = {last: first for first, last in spec.sum_groups}
+    digits_left = [0] * (len(toks) + 1)
+    for i in range(len(toks) - 1, -1, -1):
+        digits_left[i] = digits_left[i + 1] + (len(toks[i].raw) if _splittable(toks[i]) else 1)
+    results: list[list[_Val]] = []
+    budget = [_SPLIT_BUDGET]
+    parts: list[_Val] = []
+
+    def place(ti: int, off: int) -> None:
+        if budget[0] <= 0 or len(results) >= _MAX_READINGS:
+            return
+        budget[0] -= 1
+        k = len(parts)
+        if ti == len(toks):
+            if k == ncols:
+                results.append(list(parts))
+            return
+        if k == ncols:
+            return
+        tok = toks[ti]
+        # remaining capacity check: every later token needs >= 1 cell, each digit gives at most one
+        need = ncols - k
+        rest_units = len(toks) - ti
+        cap = digits_left[ti] - off
+        if need < rest_units or need > cap:
+            return
+        if not _splittable(tok):
+            val = _vals([tok], _RowSpec(1, money=spec.money[k : k + 1], scale=spec.scale[k : k + 1]))[0]
+            if k in sum_at and not _group_ok(parts, sum_at[k], val.value):
+                return
+            parts.append(val)
+            place(ti + 1, 0)
+            parts.pop()
+            return
+        digits = tok.raw
+        lengths: Iterable[int]
+        if k in sum_at:
+            expected = _group_sum(parts, sum_at[k])
+            if expected is None:
+                lengths = range(1, len(digits) - off + 1)
+            else:
+                s = str(expected)
+                if not digits.startswith(s, off):
+                    return
+                lengths = (len(s),)
+        elif digits[off] == "0":
+            lengths = (1,)
+        else:
+            lengths = range(1, len(digits) - off + 1)
+        for ln in lengths:
+            if ln > 1 and digits[off] == "0":
+                break
+            end = off + ln
+            # the cells after this one in the same token need at least one digit each
+            val = _Val(int(digits[off:end]), digits[off:end], tok.start + off, tok.start + end)
+            parts.append(val)
+            if end == len(digits):
+                place(ti + 1, 0)
+            else:
+                place(ti, end)
+            parts.pop()
+
+    place(0, 0)
+    return results, budget[0] > 0 and len(results) < _MAX_READINGS
+
+
+def _group_sum(parts: Sequence[_Val], first: int) -> int | float | None:
+    values = [p.value for p in parts[first:]]
+    if any(v is None for v in values):
+        return None
+    return sum(v for v in values if v is not None)
+
+
+def _group_ok(parts: Sequence[_Val], first: int, total: int | float | None) -> bool:
+    expected = _group_sum(parts, first)
+    return expected is None or total is None or abs(expected - total) < 1e-6
+
+
+def _row_readings(toks: list[_Tok], spec: _RowSpec) -> _Row | None:
+    """Align a row's tokens to its columns; None when nothing sensible can be read."""
+    ncols = spec.ncols
+    idx = [i for i, t in enumerate(toks) if t.kind != "empty"]
+    if not idx:
+        return None
+    lead, trail = idx[0], len(toks) - 1 - idx[-1]
+    core = toks[idx[0] : idx[-1] + 1]
+    if all(t.kind != "num" for t in core):
+        return None
+    n = len(core)
+    candidates: list[list[_Val]] = []
+    exhaustive = True
+    if n == ncols:
+        candidates.append(_vals(core, spec))
+    elif n > ncols:
+        if n - ncols > _MAX_WINDOWS:
+            candidates.append(_vals(core[:ncols], spec))
+        else:
+            for s in range(n - ncols + 1):
+                candidates.append(_vals(core[s : s + ncols], spec))
+    else:
+        missing = ncols - n
+        for k in range(missing + 1):  # blank cells that lost their content at the row's borders (tab layout)
+            if k <= lead and missing - k <= trail:
+                pad_l = [_Tok("empty", core[0].start, core[0].start, "")] * k
+                pad_r = [_Tok("empty", core[-1].end, core[-1].end, "")] * (missing - k)
+                candidates.append(_vals([*pad_l, *core, *pad_r], spec))
+        if any(_splittable(t) and len(t.raw) > 1 for t in core):
+            split, exhaustive = _compositions(core, spec)
+            candidates.extend(split)
+    if not candidates:
+        return None
+    valid = [c for c in candidates if _sum_ok(c, spec)]
+    if spec.plausible is not None:
+        plausible = [c for c in valid if spec.plausible(c)]
+        valid = plausible or valid
+    if valid:
+        candidates = valid
+    if len(candidates) > 1:
+        candidates.sort(key=_balance_key)
+    return _Row(candidates[:_MAX_READINGS], exhaustive)
+
+
+def _balance_key(reading: Sequence[_Val]) -> tuple[int, float, int]:
+    """Order readings of a split: keep unsplit ones first, then digit lengths as even as possible."""
+    lengths = [len(v.raw) for v in reading if v.value is not None]
+    blanks = sum(v.value is None for v in reading)
+    if not lengths:
+        return (blanks, 0.0, 0)
+    mean = sum(lengths) / len(lengths)
+    spread = sum((x - mean) ** 2 for x in lengths)
+    return (blanks, spread, -lengths[-1])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Label patterns
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _kw(word: str) -> str:
+    """A keyword that tolerates whitespace between its characters (labels broken by PDF extraction)."""
+    return r"\s*".join(re.escape(ch) for ch in word)
+
+
+def _alternation(rows: Sequence[tuple[str, Sequence[str]]], raw: bool = False) -> re.Pattern[str]:
+    branches = []
+    for i, (_, words) in enumerate(rows):
+        alts = "|".join(w if raw else _kw(w) for w in words)
+        branches.append(f"(?P<r{i}>{alts})")
+    return re.compile("|".join(branches))
+
+
+# 表三 rows: code prefix, canonical label, keyword regexes (matched by words, whitespace-tolerant)
+_T3_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("new", "一、本年新收政府信息公开申请数量", (_kw("本年新收"),)),
+    ("carried_in", "二、上年结转政府信息公开申请数量", (_kw("上年结转"),)),
+    ("granted", "(一)予以公开", (_kw("予以公开"),)),
+    ("partial", "(二)部分公开", (_kw("部分公开"),)),
+    ("denied.state_secret", "(三)不予公开 1.属于国家秘密", (_kw("国家秘密"),)),
+    ("denied.law_prohibited", "(三)不予公开 2.其他法律行政法规禁止公开", (_kw("法律行政法规"), _kw("法规禁止"))),
+    ("denied.security_stability", "(三)不予公开 3.危及“三安全一稳定”", (_kw("三安全"), _kw("危及"))),
+    ("denied.third_party", "(三)不予公开 4.保护第三方合法权益", (_kw("第三方"),)),
+    ("denied.internal_affairs", "(三)不予公开 5.属于三类内部事务信息", (_kw("内部事务"),)),
+    ("denied.process_info", "(三)不予公开 6.属于四类过程性信息", (_kw("过程性"),)),
+    ("denied.enforcement_file", "(三)不予公开 7.属于行政执法案卷", (_kw("执法案卷"),)),
+    ("denied.admin_query", "(三)不予公开 8.属于行政查询事项", (_kw("行政查询"), _kw("查询事项"))),
+    ("unable.not_held", "(四)无法提供 1.本机关不掌握相关政府信息", (_kw("不掌握"),)),
+    ("unable.needs_creation", "(四)无法提供 2.没有现成信息需要另行制作", (_kw("现成信息"), _kw("另行制作"))),
+    ("unable.unclear", "(四)无法提供 3.补正后申请内容仍不明确", (_kw("仍不明确"), _kw("补正后"))),
+    ("not_processed.complaint", "(五)不予处理 1.信访举报投诉类申请", (_kw("信访"), _kw("举报投诉"))),
+    ("not_processed.duplicate", "(五)不予处理 2.重复申请", (_kw("重复申请"),)),
+    ("not_processed.publication", "(五)不予处理 3.要求提供公开出版物", (_kw("出版物"),)),
+    ("not_processed.mass_repeat", "(五)不予处理 4.无正当理由大量反复申请", (_kw("大量反复"),)),
+    ("not_processed.confirm_reissue", "(五)不予处理 5.要求行政机关确认或重新出具已获取信息", (_kw("重新出具"), _kw("确认或"))),
+    ("other.no_correction", "(六)其他处理 1.申请人无正当理由逾期不补正", (_kw("逾期不补正"),)),
+    ("other.fee_unpaid", "(六)其他处理 2.申请人逾期未按收费通知要求缴纳费用", (_kw("收费通知"), _kw("缴纳费用"))),
+    ("other.misc", "(六)其他处理 3.其他", (r"3\s*[.、．]\s*其\s*他(?!\s*(?:处\s*理|法\s*律))",)),
+    ("other", "(六)其他处理", (_kw("其他处理"),)),
+    ("processed", "(七)总计", (r"七\s*[)）、.．]?\s*总\s*计",)),
+    ("carried_out", "四、结转下年度继续办理", (_kw("结转下年度"),)),
+)
+_T3_RE = _alternation([(code, words) for code, _, words in _T3_ROWS], raw=True)
+_T3_START_RE = re.compile(_kw("本年新收"))
+_T3_COLUMNS_ZH = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+_T3_SPEC = _RowSpec(ncols=7, sum_groups=((0, 6),))
+_T3_ZONE = 9000  # characters after 本年新收 searched for the rest of 表三
+
+# 表三 column identities for splitting run-together rows: (plus rows, minus rows), per column
+_T3_OUTCOMES = tuple(code for code, _, _ in _T3_ROWS[2:20])
+
+
+def _t3_constraints(present: set[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    if {"new", "carried_in", "processed", "carried_out"} <= present:
+        out.append((("new", "carried_in"), ("processed", "carried_out")))
+    subs = ("other.no_correction", "other.fee_unpaid", "other.misc")
+    if "other" in present:
+        other: tuple[str, ...] = ("other",)
+        if set(subs) <= present:
+            out.append((subs, ("other",)))
+    elif set(subs) <= present:
+        other = subs
+    else:
+        other = ()
+    if other and "processed" in present and set(_T3_OUTCOMES) <= present:
+        out.append(((*_T3_OUTCOMES, *other), ("processed",)))
+    return out
+
+
+# 表二 blocks: item → rows (code, label, keywords) and column vocabularies (field, label, keywords)
+_T2_ANCHOR_RE = re.compile(r"第\s*二\s*十\s*条\s*第?\s*[(（]?\s*([一二三四五六七八九十]+)\s*[)）]?\s*项")
+_T2_ROWS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    "一": (
+        ("art20.normative_docs", "规范性文件", ("规范性文件",)),
+        ("art20.regulations", "规章", ("规章",)),
+    ),
+    "五": (
+        ("art20.licensing", "行政许可", ("行政许可",)),
+        ("art20.other_services", "其他对外管理服务事项", ("对外管理服务", "其他对外管理")),
+    ),
+    "六": (
+        ("art20.penalty", "行政处罚", ("行政处罚",)),
+        ("art20.coercion", "行政强制", ("行政强制",)),
+    ),
+    "八": (("art20.admin_fees", "行政事业性收费", ("事业性收费", "行政收费")),),
+    "九": (("art20.procurement", "政府集中采购", ("集中采购",)),),
+}
+_T2_COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    "一": (
+        ("new_made", "本年新制作数量", ("新制作",)),
+        ("new_published", "本年新公开数量", ("新公开",)),
+        ("total_published", "对外公开总数量", ("公开总数",)),
+        ("issued", "本年制发件数", ("制发",)),
+        ("repealed", "本年废止件数", ("废止",)),
+        ("in_force", "现行有效件数", ("现行有效",)),
+    ),
+    "五": (
+        ("prev_items", "上一年项目数量", ("上一年项目",)),
+        ("change", "本年增/减", ("增/减", "增减", "增/ 减")),
+        ("decisions", "处理决定数量", ("处理决定",)),
+    ),
+    "八": (
+        ("prev_items", "上一年项目数量", ("上一年项目",)),
+        ("change", "本年增/减", ("增/减", "增减")),
+        ("amount", "本年收费金额", ("收费金额",)),
+    ),
+    "九": (
+        ("projects", "采购项目数量", ("采购项目",)),
+        ("amount", "采购总金额", ("采购总金额", "总金额")),
+    ),
+}
+_T2_COLUMNS["六"] = _T2_COLUMNS["五"]
+_T2_ROW_RES = {item: _alternation([(c, w) for c, _, w in rows]) for item, rows in _T2_ROWS.items()}
+_T2_COL_RES = {item: _alternation([(c, w) for c, _, w in cols]) for item, cols in _T2_COLUMNS.items()}
+# Default columns when a block prints no recognizable header, chosen by the number of cells read
+_T2_DEFAULTS: dict[str, dict[int, tuple[str, ...]]] = {
+    "一": {3: ("new_made", "new_published", "total_published")},
+    "五": {3: ("prev_items", "change", "decisions"), 1: ("decisions",)},
+    "六": {3: ("prev_items", "change", "decisions"), 1: ("decisions",)},
+    "八": {2: ("prev_items", "change"), 1: ("amount",)},
+    "九": {2: ("projects", "amount")},
+}
+_OGI2021_RE = re.compile(r"本年制发|本年废止|现行有效|本年收费金额|逾期不补正|逾期未按收费通知")
+_WAN_HEADER_RE = re.compile(r"万\s*元")
+_T2_BLOCK_MAX = 1500
+
+# 表四
+_T4_ANCHOR_RE = re.compile(_kw("行政复议"))
+_T4_HEADER_RE = re.compile(_kw("维持"))
+_T4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
+_T4_BLOCK_ZH = ("行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉")
+_T4_COLUMNS_ZH = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+_T4_SPEC = _RowSpec(ncols=15, sum_groups=((0, 4), (5, 9), (10, 14)))
+_T4_HEADER_MAX = 800
+
+# pre-2019 附表: code → keywords (longer, more specific words first: the alternation picks the first branch)
+_APPX_ANCHOR_RE = re.compile(r"附\s*表\s*(\d*)|统\s*计\s*表")
+_APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("_skip", ("否决公开答复",)),
+    ("proactive.fulltext_electronic", ("全文电子化",)),
+    ("proactive.total", ("主动公开信息数", "主动公开信息总数", "主动公开政府信息数")),
+    ("proactive.category.organization", ("组织机构", "机构职能")),
+    ("proactive.category.rules_internal", ("规章制度",)),
+    ("proactive.category.regulations", ("规章",)),
+    ("proactive.category.normative_docs", ("规范性文件",)),
+    ("proactive.category.other_docs", ("其他文件", "部门文件")),
+    ("proactive.category.dynamics", ("动态类",)),
+    ("proactive.category.enforcement", ("行政执法类",)),
+    ("proactive.category.service_guides", ("办事指南",)),
+    ("proactive.category.budget", ("预决算",)),
+    ("proactive.category.gov_work_report", ("政府工作报告",)),
+    ("proactive.category.annual_report", ("年度报告",)),
+    ("proactive.category.business", ("业务类",)),
+    ("proactive.category.other", ("其他信息",)),
+    ("requests.catalog_entries", ("依申请公开信息目录",)),
+    ("requests.channel.online", ("网上申请", "网络申请")),
+    ("requests.channel.letter", ("信函申请",)),
+    ("requests.channel.in_person", ("当面申请",)),
+    ("requests.channel.fax", ("传真申请",)),
+    ("requests.channel.email", ("电子邮件申请",)),
+    ("requests.channel.phone", ("电话申请",)),
+    ("requests.channel.other", ("其他形式申请", "其他方式申请")),
+    ("requests.received", ("申请总数", "收到申请数", "受理申请数")),
+    ("requests.answered", ("答复总数", "申请答复数", "已答复数")),
+    ("requests.legacy.partial", ("同意部分公开",)),
+    ("requests.legacy.denied", ("不同意公开",)),
+    ("requests.legacy.granted", ("同意公开",)),
+    ("requests.legacy.already_public", ("已主动公开",)),
+    ("requests.legacy.not_gov_info", ("不属于政府信息公开范围", "非政府信息", "不是政府信息")),
+    ("requests.legacy.not_this_agency_or_nonexistent", ("非本机关或信息不存在",)),
+    ("requests.legacy.not_this_agency", ("不属于本行政机关", "非本机关")),
+    ("requests.legacy.nonexistent", ("信息不存在",)),
+    ("requests.legacy.irrelevant_to_needs", ("需要无关",)),
+    ("requests.legacy.unclear", ("申请内容不明确",)),
+    ("requests.legacy.other_route", ("其他途径",)),
+    ("requests.legacy.duplicate", ("重复申请",)),
+    ("requests.legacy.other", ("其他答复",)),
+    ("consult.total", ("接受咨询", "咨询总数")),
+    ("consult.phone", ("咨询电话", "电话咨询")),
+    ("consult.onsite", ("现场咨询", "现场接待")),
+    ("consult.online", ("网上咨询", "网络咨询")),
+    ("consult.web_visits", ("访问量",)),
+    ("complaints.total", ("投诉举报", "举报投诉")),
+    ("review.total", ("行政复议",)),
+    ("litigation.total", ("行政诉讼",)),
+    ("appeals.total", ("行政申诉", "申诉数")),
+    ("_other", ("其他",)),
+)
+_APPX_RE = _alternation(_APPX_ROWS)
+_APPX_VALUE_RE = re.compile(
+    rf"[^\d\s]{{0,12}}?[ \t]*[:：]?\s*(?:(?P<ucol>人次|条|件|宗|个|次|项|元)(?!\d)\s*|(?P<ucol2>人次|条|件|宗|个|次|项|元))?"
+    rf"(?P<num>{_NUM_TOKEN})"
+)
+_APPX_OTHER_BY_FAMILY = {
+    "proactive.category": "proactive.category.other",
+    "requests.legacy": "requests.legacy.other",
+    "requests.channel": "requests.channel.other",
+}
+_APPX_MAX_TAIL = 12
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------------------------
+
+
+def parse_tables(text: str) -> list[Cell]:
+    """Every cell of every table recognized in ``text`` (a whole report or one section).
+
+    Offsets in the returned cells are offsets in ``text``. Blank cells are returned with ``value=None``.
+    """
+    work = _mask_page_markers(text)
+    cells: list[Cell] = []
+    t3_spans: list[tuple[int, int]] = []
+    if "条" in work:
+        cells.extend(_parse_t2(work))
+    if "收" in work:
+        got, t3_spans = _parse_t3(work)
+        cells.extend(got)
+    if "复" in work:
+        cells.extend(_parse_t4(work, t3_spans))
+    if "表" in work:
+        national = (min(c.start for c in cells), max(c.end for c in cells)) if cells else (-1, -1)
+        # a 附表 label inside a national table (a "附表" heading above 表二–表四) is not a pre-2019 row
+        cells.extend(c for c in _parse_appendix(work) if not national[0] <= c.start < national[1])
+    cells.sort(key=lambda c: c.start)
+    return cells
+
+
+def _mask_page_markers(text: str) -> str:
+    """Blank out page markers ("- 5 -", "第3页") with spaces, keeping every offset."""
+    if "页" not in text and "-" not in text and "—" not in text and "/" not in text:
+        return text
+    return _PAGE_MARKER_RE.sub(lambda m: " " * len(m.group()), text)
+
+
+def _emit(
+    row: _Row,
+    codes: Sequence[str | None],
+    table: str,
+    row_label: str,
+    columns: Sequence[str],
+    alt_rows: Sequence[list[_Val]] | None = None,
+) -> list[Cell]:
+    """Cells of one resolved row; cells whose value differs among readings are flagged ambiguous."""
+    readings = list(alt_rows) if alt_rows is not None else row.readings
+    first = readings[0]
+    out: list[Cell] = []
+    for i, code in enumerate(codes):
+        if code is None:
+            continue
+        v = first[i]
+        others: list[int | float] = []
+        for r in readings[1:]:
+            x = r[i].value
+            if x is not None and x != v.value and x not in others:
+                others.append(x)
+        ambiguous = bool(others) or (not row.exhaustive)
+        out.append(
+            Cell(
+                code=code,
+                value=v.value,
+                raw=v.raw,
+                start=v.start,
+                end=v.end,
+                table=table,
+                row=row_label,
+                column=columns[i],
+                qualifier=v.qualifier,
+                unit=v.unit,
+                ambiguous=ambiguous,
+                alternatives=tuple(others),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 表三
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _parse_t3(text: str) -> tuple[list[Cell], list[tuple[int, int]]]:
+    cells: list[Cell] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        start = _T3_START_RE.search(text, pos)
+        if start is None:
+            break
+        zone_end = min(len(text), start.start() + _T3_ZONE)
+        table, end = _read_t3(text, start.start(), zone_end)
+        if table:
+            cells.extend(_solve_t3(table))
+            spans.append((start.start(), end))
+            pos = end
+        else:
+            pos = start.end()
+    return cells, spans
+
+
+def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int, _Row]], int]:
+    """Rows of one 表三 starting at its 本年新收 label: row code → (label offset, row)."""
+    matches = list(_T3_RE.finditer(text, start, zone_end))
+    rows: dict[str, tuple[int, _Row]] = {}
+    end = start
+    for i, m in enumerate(matches):
+        code = _T3_ROWS[int((m.lastgroup or "r0")[1:])][0]
+        limit = matches[i + 1].start() if i + 1 < len(matches) else zone_end
+        toks = _read_cells(text, m.end(), limit, _T3_SPEC.ncols)
+        if not toks:
+            continue
+        row = _row_readings(toks, _T3_SPEC)
+        if row is None:
+            continue
+        if code in rows:
+            break  # a second table begins (e.g. 本级 after 全市)
+        rows[code] = (m.start(), row)
+        end = max(t.end for t in toks)
+        if code == "carried_out":
+            break
+    if "new" not in rows:
+        return {}, start
+    return rows, end
+
+
+def _solve_t3(rows: dict[str, tuple[int, _Row]]) -> list[Cell]:
+    """Choose each row's reading so that the column identities hold; ambiguous rows keep every survivor."""
+    resolved: dict[str, list[list[_Val]]] = {code: row.readings for code, (_, row) in rows.items()}
+    ambiguous = [code for code, rs in resolved.items() if len(rs) > 1]
+    if ambiguous:
+        constraints = _t3_constraints(set(resolved))
+        solutions = _joint_solve(resolved, ambiguous, constraints)
+        if solutions:
+            for code in ambiguous:
+                seen: list[list[_Val]] = []
+                for sol in solutions:
+                    if all(_reading_key(sol[code]) != _reading_key(s) for s in seen):
+                        seen.append(sol[code])
+                resolved[code] = seen
+    cells: list[Cell] = []
+    labels = {code: label for code, label, _ in _T3_ROWS}
+    for code, (_, row) in sorted(rows.items(), key=lambda kv: kv[1][0]):
+        codes = [f"requests.{code}.{col}" for col in APPLICANT_COLUMNS]
+        cells.extend(_emit(row, codes, "表三", labels[code], _T3_COLUMNS_ZH, resolved[code]))
+    return cells
+
+
+def _reading_key(reading: Sequence[_Val]) -> tuple[tuple[int | float | None, int], ...]:
+    return tuple((v.value, v.start) for v in reading)
+
+
+_JOINT_CAP = 20_000
+
+
+def _joint_solve(
+    resolved: dict[str, list[list[_Val]]],
+    ambiguous: list[str],
+    constraints: list[tuple[tuple[str, ...], tuple[str, ...]]],
+) -> list[dict[str, list[_Val]]]:
+    """Assignments of the ambiguous rows under which every column identity holds (bounded search)."""
+    if not constraints:
+        return []
+    fixed = {code: rs[0] for code, rs in resolved.items() if len(rs) == 1}
+    options = {code: list(resolved[code]) for code in ambiguous}
+    ncols = len(APPLICANT_COLUMNS)
+
+    def holds(assign: dict[str, list[_Val]], plus: tuple[str, ...], minus: tuple[str, ...]) -> bool:
+        for c in range(ncols):
+            lhs = [assign[r][c].value for r in plus]
+            rhs = [assign[r][c].value for r in minus]
+            if any(v is None for v in lhs) or any(v is None for v in rhs):
+                continue
+            if abs(sum(v for v in lhs if v is not None) - sum(v for v in rhs if v is not None)) > 1e-6:
+                return False
+        return True
+
+    # propagation: a constraint with a single ambiguous row filters that row's readings directly
+    changed = True
+    while changed:
+        changed = False
+        for plus, minus in constraints:
+            open_rows = {r for r in (*plus, *minus) if r in options}
+            if len(open_rows) != 1:
+                continue
+            (r,) = open_rows
+            kept = [o for o in options[r] if holds({**fixed, r: o}, plus, minus)]
+            if kept and len(kept) < len(options[r]):
+                options[r] = kept
+                changed = True
+                if len(kept) == 1:
+                    fixed[r] = kept[0]
+                    del options[r]
+            if not kept:
+                return []
+    order = list(options)
+    total = 1
+    for r in order:
+        total *= len(options[r])
+    if total > _JOINT_CAP:
+        return []
+    solutions: list[dict[str, list[_Val]]] = []
+    for combo in product(*(options[r] for r in order)):
+        assign = {**fixed, **dict(zip(order, combo, strict=True))}
+        if all(holds(assign, p, m) for p, m in constraints):
+            solutions.append(assign)
+            if len(solutions) >= _MAX_READINGS:
+                break
+    return solutions
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 表二
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _parse_t2(text: str) -> list[Cell]:
+    anchors = [m for m in _T2_ANCHOR_RE.finditer(text) if m.group(1) in _T2_ROWS]
+    if not anchors:
+        return []
+    era2021: bool | None = None
+    cells: list[Cell] = []
+    for i, anchor in enumerate(anchors):
+        item = anchor.group(1)
+        block_end = anchors[i + 1].start() if i + 1 < len(anchors) else len(text)
+        block_end = min(block_end, anchor.end() + _T2_BLOCK_MAX)
+        t3 = text.find("本年新收", anchor.end(), block_end)
+        if t3 >= 0:
+            block_end = t3
+        row_matches = list(_T2_ROW_RES[item].finditer(text, anchor.end(), block_end))
+        if not row_matches:
+            continue
+        header_cols = _t2_header(text, item, anchor.end(), row_matches[0].start())
+        wan = _WAN_HEADER_RE.search(text, anchor.end(), row_matches[0].start()) is not None
+        seen: set[str] = set()
+        for j, m in enumerate(row_matches):
+            prefix, label, _ = _T2_ROWS[item][int((m.lastgroup or "r0")[1:])]
+            if prefix in seen:
+                continue
+            limit = row_matches[j + 1].start() if j + 1 < len(row_matches) else block_end
+            toks = _read_cells(text, m.end(), limit, 3)
+            if not any(t.kind == "num" for t in toks):
+                continue
+            cols = header_cols
+            if not cols:
+                n = sum(t.kind != "empty" for t in toks)
+                defaults = _T2_DEFAULTS.get(item, {})
+                if item == "一":
+                    if era2021 is None:
+                        era2021 = _OGI2021_RE.search(text) is not None
+                    cols = ("issued", "repealed", "in_force") if era2021 else defaults[3]
+                else:
+                    cols = defaults.get(n) or next(iter(defaults.values()))
+            spec = _t2_spec(cols, wan)
+            row = _row_readings(_trim_trailing_empties(toks, len(cols)), spec)
+            if row is None:
+                continue
+            seen.add(prefix)
+            col_labels = {c: zh for c, zh, _ in _T2_COLUMNS[item]}
+            codes = [f"{prefix}.{c}" for c in cols]
+            cells.extend(_emit(row, codes, "表二", label, [col_labels[c] for c in cols]))
+    return cells
+
+
+def _trim_trailing_empties(toks: list[_Tok], ncols: int) -> list[_Tok]:
+    """Drop tab cells beyond the block's columns ("行政事业性收费\t244\t+38\t" has 2 columns)."""
+    return toks[:ncols] if len(toks) > ncols and all(t.kind == "empty" for t in toks[ncols:]) else toks
+
+
+def _t2_header(text: str, item: str, start: int, end: int) -> tuple[str, ...]:
+    found: list[tuple[int, str]] = []
+    names = _T2_COLUMNS[item]
+    for m in _T2_COL_RES[item].finditer(text, start, end):
+        name = names[int((m.lastgroup or "r0")[1:])][0]
+        if all(name != n for _, n in found):
+            found.append((m.start(), name))
+    return tuple(n for _, n in sorted(found))
+
+
+def _t2_spec(cols: Sequence[str], wan_header: bool) -> _RowSpec:
+    money = tuple(c == "amount" for c in cols)
+    scale = tuple(10_000 if (c == "amount" and wan_header) else 1 for c in cols)
+
+    def plausible(vals: Sequence[_Val]) -> bool:
+        got = {c: v.value for c, v in zip(cols, vals, strict=True)}
+        for c, v in got.items():
+            if v is not None and c != "change" and v < 0:
+                return False
+        pub, total = got.get("new_published"), got.get("total_published")
+        if pub is not None and total is not None and total < pub:
+            return False
+        made = got.get("new_made")
+        return not (made is not None and total is not None and total < made)
+
+    return _RowSpec(ncols=len(cols), money=money, scale=scale, plausible=plausible)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 表四
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _parse_t4(text: str, t3_spans: Sequence[tuple[int, int]]) -> list[Cell]:
+    cells: list[Cell] = []
+    pos = t3_spans[-1][1] if t3_spans else 0
+    while True:
+        anchor = _T4_ANCHOR_RE.search(text, pos)
+        if anchor is None:
+            break
+        window_end = min(len(text), anchor.end() + _T4_HEADER_MAX)
+        first = _TOKEN_RE.search(text, anchor.end(), window_end)
+        if first is None:
+            break
+        header = text[anchor.end() : first.start()]
+        if not _T4_HEADER_RE.search(header) or any(ch.isdigit() for ch in header):
+            pos = anchor.end()
+            continue
+        line_start = text.rfind("\n", 0, first.start()) + 1
+        begin = line_start if not text[line_start : first.start()].strip() else first.start()
+        toks = _read_cells(text, begin, len(text), _T4_SPEC.ncols, first_is_label=False)
+        row = _row_readings(toks, _T4_SPEC) if toks else None
+        if row is None:
+            pos = first.end()
+            continue
+        codes: list[str] = []
+        cols: list[str] = []
+        for block, zh in zip(_T4_BLOCKS, _T4_BLOCK_ZH, strict=True):
+            codes.extend(f"{block}.{c}" for c in OUTCOME_COLUMNS)
+            cols.extend(f"{zh} {c}" for c in _T4_COLUMNS_ZH)
+        cells.extend(_emit(row, codes, "表四", "政府信息公开行政复议、行政诉讼情况", cols))
+        pos = max(t.end for t in toks)
+    return cells
+
+
+# --------------------------------------------------------------------------------------------------------------
+# pre-2019 附表
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Zone:
+    name: str
+    start: int
+    end: int
+    cells: list[Cell] = field(default_factory=list)
+
+
+def _parse_appendix(text: str) -> list[Cell]:
+    anchors = list(_APPX_ANCHOR_RE.finditer(text))
+    if not anchors:
+        return []
+    cells: list[Cell] = []
+    for i, a in enumerate(anchors):
+        end = anchors[i + 1].start() if i + 1 < len(anchors) else len(text)
+        name = f"附表{a.group(1)}" if a.group(1) else "附表"
+        cells.extend(_read_appendix(text, _Zone(name, a.end(), end)))
+    return cells
+
+
+def _read_appendix(text: str, zone: _Zone) -> list[Cell]:
+    out: list[Cell] = []
+    last_family = ""
+    for m in _APPX_RE.finditer(text, zone.start, zone.end):
+        code = _APPX_ROWS[int((m.lastgroup or "r0")[1:])][0]
+        if code == "_skip":
+            continue
+        vm = _APPX_VALUE_RE.match(text, m.end(), zone.end)
+        if vm is None:
+            continue
+        if code == "_other":
+            resolved = _APPX_OTHER_BY_FAMILY.get(last_family)
+            if resolved is None:
+                continue
+            code = resolved
+        raw = vm["num"]
+        value, qualifier, unit = _parse_cell(raw)
+        unit = unit or vm["ucol"] or vm["ucol2"]
+        label = text[_label_start(text, m.start(), zone.start) : m.end()].strip()
+        out.append(
+            Cell(
+                code=code,
+                value=value,
+                raw=raw,
+                start=vm.start("num"),
+                end=vm.end("num"),
+                table=zone.name,
+                row=label,
+                column="数量",
+                qualifier=qualifier,
+                unit=unit,
+            )
+        )
+        last_family = code.rsplit(".", 1)[0]
+    return out
+
+
+def _label_start(text: str, pos: int, floor: int) -> int:
+    """Start of the printed label around a keyword: back to the previous tab or line break."""
+    i = pos
+    while i > floor and text[i - 1] not in "\t\n":
+        i -= 1
+    return i

@@ -13,8 +13,8 @@ TAB-separated) and ``.docx`` (paragraphs and tables in document order). A file t
 
 Normalization (:func:`normalize`) keeps, for every normalized character, the index of the character it came from:
 
-1. traditional script → simplified (OpenCC ``tw2sp``, so Taiwan phrases become mainland ones), only when the text is
-   traditional;
+1. traditional script → simplified (OpenCC's Taiwan tables plus :data:`TW_PHRASES`, so 入口網站 becomes 门户网站),
+   only when the text is traditional;
 2. full-width ASCII → half-width (``（一）`` → ``(一)``, ``１２３`` → ``123``); CJK punctuation such as 、。“” stays;
 3. ``\\r\\n``/``\\r`` → ``\\n``, no-break and ideographic spaces → space, and spaces between a digit and a CJK
    character dropped (``2020 年`` → ``2020年``); tabs and newlines are never touched;
@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import math
+import os
 import re
+import tempfile
 import unicodedata
 import warnings
 from array import array
@@ -44,10 +47,12 @@ from extractor.errors import InputError
 __all__ = [
     "NAV_WORDS",
     "NOISE_LINES",
+    "TW_PHRASES",
     "Document",
     "Kind",
     "NoiseRule",
     "Script",
+    "detect_script",
     "normalize",
     "read_document",
     "read_text",
@@ -155,7 +160,7 @@ NOISE_LINES: tuple[NoiseRule, ...] = (
     NoiseRule("follow", r"关注[ \t]*[·•][ \t]*[^\n]*", "关注 · 广州政府网"),
     NoiseRule(
         "infobox",
-        r"[•·●▪◆■][ \t]*(?:中文名|外文名|发布单位|发布机关|发布时间|发布日期|来源)[:][^\n]*",
+        r"[•·‧・∙●▪◆■] *(?:中文名|外文名|发布单位|发布机关|发布时间|发布日期|来源)[:][^\n]*",
         "  • 中文名:廣州市人民政府2018年政府信息公開工作年度報告",
     ),
     NoiseRule("date", r"\d{4}-\d{1,2}-\d{1,2}(?:[ \t]+\d{1,2}:\d{2}(?::\d{2})?)?", "  • 2012-11-29"),
@@ -167,13 +172,13 @@ NOISE_LINES: tuple[NoiseRule, ...] = (
     NoiseRule("page-number", rf"\d{{1,3}}(?=[ \t]*\n(?:[ \t]*\n)*[ \t]*{_PAGE_MARK}[ \t]*(?:\n|\Z))", "6\n\n－8－"),
 )
 
-_BULLET = r"(?:[•·●▪◆■][ \t]*)?"
+_BULLET = r"(?:[•·‧・∙●▪◆■][ ]*)?"
 _NOISE_RE = re.compile(
-    r"^[ \t]*"
+    r"^ *"  # spaces, never a TAB: a line that starts with one is a table cell
     + _BULLET
     + "(?:"
     + "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(NOISE_LINES))
-    + r")[ \t]*(?:\n|\Z)",
+    + r") *(?:\n|\Z)",
     re.MULTILINE,
 )
 
@@ -193,11 +198,80 @@ def _identity(n: int) -> array[int]:
     return _IdentityCache.values[:n]
 
 
+# Taiwan phrases -> mainland phrases, applied before the character conversion (so both sides are traditional).
+# OpenCC's own tw2sp reverses ~30,000 phrases, many from computing, and rewrites words these reports use in their
+# mainland sense: 执行->运行, 建立->创建, 复制费->拷贝费, 资料->数据, 整合->集成, 联络员->联系员, 线上->在线. So we
+# keep its character tables and use this short list of phrases that wiki copies of mainland reports carry.
+TW_PHRASES: tuple[tuple[str, str], ...] = (
+    ("入口網站", "門戶網站"),
+    ("網際網路", "互聯網"),
+    ("網路", "網絡"),
+    ("檔案", "文件"),
+    ("最佳化", "優化"),
+    ("程式", "程序"),
+    ("資訊", "信息"),
+    ("訊息", "信息"),
+    ("資料庫", "數據庫"),
+    ("視窗", "窗口"),
+    ("專案", "項目"),
+    ("列印", "打印"),
+    ("連結", "鏈接"),
+    ("軟體", "軟件"),
+    ("硬體", "硬件"),
+    ("伺服器", "服務器"),
+    ("簡訊", "短信"),
+    ("部落格", "博客"),
+    ("計程車", "出租車"),
+    ("數位", "數字"),
+    ("聯絡我們", "聯繫我們"),
+)
+
+
 @cache
 def _opencc(config: str) -> Any:
-    import opencc  # deferred: loading the dictionaries costs ~50 ms, and simplified-only runs need just t2s
+    """An OpenCC converter, built once: "t2s.json" (to detect the script) or "tw2mainland" (to convert)."""
+    import opencc  # deferred: loading the dictionaries costs tens of ms, and simplified-only runs need just t2s
 
+    if config == "tw2mainland":
+        config = str(_tw2mainland_config(Path(opencc.__file__).parent / "clib" / "share" / "opencc"))
     return opencc.OpenCC(config)
+
+
+def _tw2mainland_config(share: Path) -> Path:
+    """Write (once per content) an OpenCC config like tw2sp.json, with TW_PHRASES as its phrase dictionary."""
+    phrases = "".join(f"{tw}\t{mainland}\n" for tw, mainland in TW_PHRASES)
+
+    def ocd2(name: str, **extra: Any) -> dict[str, Any]:
+        return {"type": "ocd2", "file": str(share / name), **extra}
+
+    config = {
+        "name": "Traditional Chinese (Taiwan) to Simplified Chinese, mainland phrases of TW_PHRASES",
+        "normalization": [{"dict": ocd2("CJK_Compatibility_Ideographs.ocd2")}],
+        "segmentation": {"type": "mmseg", "dict": ocd2("TSPhrases.ocd2")},
+        "conversion_chain": [
+            {"dict": {"type": "group", "match_policy": "short_circuit", "dicts": [
+                {"type": "text", "file": "PHRASES"},
+                ocd2("TWVariantsRevPhrases.ocd2"),
+                ocd2("TWVariantsRev.ocd2"),
+            ]}},
+            {"dict": {"type": "group", "match_policy": "short_circuit", "dicts": [
+                ocd2("TSPhrases.ocd2"),
+                ocd2("TSCharactersExt.ocd2", may_output_tofu=True),
+                ocd2("TSCharacters.ocd2"),
+            ]}},
+        ],
+    }  # fmt: skip
+    key = hashlib.sha256((phrases + json.dumps(config, sort_keys=True)).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / f"extractor-opencc-{key}"
+    target = folder / "tw2mainland.json"
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "phrases.txt").write_text(phrases, encoding="utf-8")
+        text = json.dumps(config, ensure_ascii=False).replace('"PHRASES"', json.dumps(str(folder / "phrases.txt")))
+        scratch = folder / f"tw2mainland.{os.getpid()}.tmp"
+        scratch.write_text(text, encoding="utf-8")
+        scratch.replace(target)  # atomic: a parallel worker never reads half a config
+    return target
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
@@ -219,7 +293,7 @@ def _normalize(text: str) -> tuple[str, array[int], Script]:
 
 
 def detect_script(text: str) -> Script:
-    """"traditional" when a clear share of the CJK chars are ones that OpenCC t2s would change."""
+    """Traditional when a clear share of the CJK chars are ones that OpenCC t2s would change."""
     converted: str = _opencc("t2s.json").convert(text)
     if converted == text:
         return "simplified"
@@ -232,14 +306,12 @@ def _count_changed(text: str, converted: str) -> int:
     if len(text) == len(converted):
         return sum(map(str.__ne__, text, converted))
     # A phrase changed length somewhere: compare line by line so one shift does not count the rest as changed.
-    return sum(
-        sum(map(str.__ne__, a, b)) for a, b in zip(text.split("\n"), converted.split("\n"), strict=False)
-    )
+    return sum(sum(map(str.__ne__, a, b)) for a, b in zip(text.split("\n"), converted.split("\n"), strict=False))
 
 
 def _to_simplified(text: str) -> tuple[str, array[int]]:
-    """tw2sp conversion with an offset map; phrases may change length (最佳化 -> 优化), never across a newline."""
-    converted: str = _opencc("tw2sp.json").convert(text)
+    """Traditional -> simplified with an offset map. Phrases may change length (最佳化 -> 优化), never across a newline."""
+    converted: str = _opencc("tw2mainland").convert(text)
     if len(converted) == len(text):
         src_lines, out_lines = text.split("\n"), converted.split("\n")
         if all(len(a) == len(b) for a, b in zip(src_lines, out_lines, strict=True)):
@@ -267,7 +339,7 @@ def _align(src: str, out: str) -> list[int]:
     Converting char by char gives a string that differs from `out` only where a phrase changed; diffing the two
     pins every unchanged char exactly and spreads a changed phrase proportionally over the chars it replaced.
     """
-    per_char = _opencc("tw2sp.json").convert("\n".join(src)).split("\n")
+    per_char = _opencc("tw2mainland").convert("\n".join(src)).split("\n")
     if len(per_char) != len(src):
         per_char = list(src)
     chars: list[str] = []
@@ -435,11 +507,6 @@ _SUPERSETS: dict[str, tuple[str, ...]] = {
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
-def _read_txt(path: Path, raw: bytes) -> tuple[str, str | None]:
-    text, encoding = _decode_text(path, raw)
-    return text, encoding
-
-
 def _decode_text(path: Path, raw: bytes) -> tuple[str, str]:
     """Decode bytes strictly: BOM, then UTF-8, then BOM-less UTF-16, then detection. Never guesses with U+FFFD."""
     text, encoding = _decode_guess(path, raw)
@@ -466,42 +533,52 @@ def _decode_guess(path: Path, raw: bytes) -> tuple[str, str]:
         pass
     utf16 = _utf16_without_bom(raw)
     if utf16 is not None:
-        try:
-            return raw.decode(utf16), utf16
-        except UnicodeDecodeError:
-            pass
+        return utf16
     if b"\x00" in raw:
         raise InputError(path, "binary file, not text")
     return _detect_legacy(path, raw)
 
 
-def _utf16_without_bom(raw: bytes) -> str | None:
-    """UTF-16LE/BE by the NUL bytes of its ASCII chars (newlines, digits): NULs on one side of the pairs only."""
+def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
+    """UTF-16LE/BE without a BOM: its ASCII chars (newlines, digits) put NULs on one side of the byte pairs."""
     if len(raw) % 2:
         return None
     even, odd = raw[0::2].count(0), raw[1::2].count(0)
-    pairs = len(raw) // 2
-    if odd >= pairs * 0.05 and even <= odd * 0.02:
-        return "utf-16-le"
-    if even >= pairs * 0.05 and odd <= even * 0.02:
-        return "utf-16-be"
-    return None
+    if max(even, odd) < len(raw) // 2 * 0.02 or max(even, odd) < 3 * min(even, odd):
+        return None
+    codec = "utf-16-le" if odd > even else "utf-16-be"
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    # Random binary also decodes as UTF-16; real text is mostly ASCII, CJK and CJK punctuation.
+    plausible = len(_PLAUSIBLE_RE.findall(text))
+    return (text, codec) if plausible >= 0.9 * len(text) else None
+
+
+_PLAUSIBLE_RE = re.compile(f"[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u3000-\u303f\uff00-\uffef{_CJK}]")
 
 
 def _detect_legacy(path: Path, raw: bytes) -> tuple[str, str]:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is None or best.encoding is None:
+    matches = list(from_bytes(raw))
+    # These are Chinese reports: on short texts the detector ranks Korean or Japanese codecs level with GBK/Big5.
+    chosen = next((m for m in matches if _codec_key(m.encoding) in _SUPERSETS), matches[0] if matches else None)
+    if chosen is None:
         raise InputError(path, "undetectable or mixed text encoding")
-    detected = str(best.encoding).lower().replace("-", "_")
-    detected = {"big5_hkscs": "big5hkscs", "gb_2312": "gb2312"}.get(detected, detected)
+    detected = _codec_key(chosen.encoding)
     for codec in (*_SUPERSETS.get(detected, ()), detected):
         try:
             return raw.decode(codec), codec
         except (UnicodeDecodeError, LookupError):
             continue
     raise InputError(path, f"undetectable or mixed text encoding (not valid {detected})")
+
+
+def _codec_key(name: str) -> str:
+    key = name.lower().replace("-", "_")
+    return {"big5_hkscs": "big5hkscs", "gb_2312": "gb2312", "x_gbk": "gbk"}.get(key, key)
 
 
 # ---- html ----------------------------------------------------------------------------------------------------------
@@ -520,10 +597,11 @@ NAV_WORDS: tuple[str, ...] = (
 )  # fmt: skip
 _NAV_EXACT = frozenset(w for w in NAV_WORDS if len(w) < 4)
 _NAV_INSIDE = re.compile("|".join(re.escape(w) for w in NAV_WORDS if len(w) >= 4))
-_BLOCK_TAGS = frozenset(
-    "address article blockquote body caption center dd details dir div dl dt fieldset figcaption figure h1 h2 h3 "
-    "h4 h5 h6 hr li main menu ol p pre section summary table tbody td tfoot th thead title tr ul".split()
-)
+_BLOCK_TAGS = frozenset((
+    "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dir", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "menu", "ol", "p",
+    "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
+))  # fmt: skip
 _HTML_WS = re.compile(r"[ \t\n\r\f]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _KEEP_ALWAYS = frozenset({"html", "body", "main", "article"})
@@ -533,12 +611,8 @@ def _read_html(path: Path, raw: bytes) -> tuple[str, str | None]:
     html, encoding = _decode_html(path, raw)
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(html)
-    body = tree.body
-    if body is None:
-        raise InputError(path, "no text in the HTML page")
-    _drop_chrome(body)
-    text = _clean_lines(_node_text(body))
+    body = LexborHTMLParser(html).body
+    text = _clean_lines(_node_text(body)) if body is not None else ""
     if not text.strip():
         raise InputError(path, "no text in the HTML page")
     return text, encoding
@@ -548,7 +622,7 @@ def _decode_html(path: Path, raw: bytes) -> tuple[str, str]:
     if not any(raw.startswith(bom) for bom, _ in _BOMS):
         m = _META_CHARSET.search(raw[:4096])
         if m:
-            declared = m.group(1).decode("ascii").lower().replace("-", "_")
+            declared = _codec_key(m.group(1).decode("ascii"))
             for codec in (*_SUPERSETS.get(declared, ()), declared):
                 try:
                     return raw.decode(codec), codec
@@ -557,25 +631,15 @@ def _decode_html(path: Path, raw: bytes) -> tuple[str, str]:
     return _decode_text(path, raw)
 
 
-def _drop_chrome(body: Any) -> None:
-    for tag in _DROP_TAGS:
-        for node in body.css(tag):
-            # An <article>'s own <header> holds its title; a page-level <header> holds the site's banner and menu.
-            if tag == "header" and _inside(node, "article"):
-                continue
-            node.decompose()
-    for node in body.css("[id], [class]"):
-        if node.tag not in _KEEP_ALWAYS and _looks_like_chrome(node.attributes):
-            node.decompose()
-
-
-def _inside(node: Any, tag: str) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag == tag:
-            return True
-        parent = parent.parent
-    return False
+def _is_chrome(node: Any, in_article: bool) -> bool:
+    tag = node.tag
+    if tag in _KEEP_ALWAYS:
+        return False
+    if tag in _DROP_TAGS:
+        # An <article>'s own <header> holds its title; a page-level <header> holds the site's banner and menu.
+        return not (tag == "header" and in_article)
+    attributes = node.attributes
+    return ("id" in attributes or "class" in attributes) and _looks_like_chrome(attributes)
 
 
 def _looks_like_chrome(attributes: dict[str, str | None]) -> bool:
@@ -588,56 +652,49 @@ def _looks_like_chrome(attributes: dict[str, str | None]) -> bool:
     return False
 
 
-def _node_text(root: Any) -> str:
-    """Text of a node: block elements on their own lines, <br> a newline, tables as TAB-separated rows."""
+def _node_text(root: Any, in_article: bool = False) -> str:
+    """Text of a node without its chrome: blocks on their own lines, <br> a newline, tables as TAB-separated rows."""
     out: list[str] = []
-    stack: list[Any] = [root]  # nodes, and "\n" markers to emit when a block element closes
+    # Nodes with their "inside an <article>" flag, and "\n" markers to emit when a block element closes.
+    stack: list[tuple[Any, bool] | str] = [(root, in_article)]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             out.append(item)
             continue
-        tag = item.tag
+        node, in_article = item
+        tag = node.tag
         if tag == "-text":
-            out.append(_HTML_WS.sub(" ", item.text(deep=False) or ""))
+            out.append(_HTML_WS.sub(" ", (node.text(deep=False) or "").replace("\xa0", " ")))
+        elif tag.startswith("-") or tag == "head" or _is_chrome(node, in_article):
+            continue
         elif tag == "br":
             out.append("\n")
         elif tag == "table":
-            out.append("\n" + _table_text(item) + "\n")
-        elif tag in ("-comment", "head") or tag.startswith("-"):
-            continue
+            out.append("\n" + _table_text(node, in_article) + "\n")
         else:
             if tag in _BLOCK_TAGS:
                 out.append("\n")
                 stack.append("\n")
-            stack.extend(reversed(list(item.iter(include_text=True))))
+            in_article = in_article or tag == "article"
+            stack.extend((child, in_article) for child in reversed(list(node.iter(include_text=True))))
     return "".join(out)
 
 
-def _table_text(table: Any) -> str:
+def _table_text(table: Any, in_article: bool) -> str:
     """Rows one per line, cells joined by TAB; colspan/rowspan leave empty cells so columns stay aligned."""
     lines: list[str] = []
-    carried: dict[int, int] = {}  # column -> rows a rowspan still covers
+    grid = _SpanGrid()
     for child in _table_children(table):
         if child.tag == "caption":
-            lines.append(_join_wrapped(_node_text(child).split("\n")))
+            lines.append(_join_wrapped(_node_text(child, in_article).split("\n")))
             continue
-        cells: list[str] = []
-        next_carried: dict[int, int] = {}
-        col = 0
+        row = grid.start_row()
         for cell in child.iter():
-            if cell.tag not in ("td", "th"):
-                continue
-            col = _fill_carried(cells, carried, next_carried, col, stop=None)
-            colspan, rowspan = _span(cell.attributes.get("colspan")), _span(cell.attributes.get("rowspan"))
-            cells.append(_join_wrapped(_node_text(cell).replace("\t", " ").split("\n")))
-            cells.extend([""] * (colspan - 1))
-            if rowspan > 1:
-                next_carried.update({col + k: rowspan - 1 for k in range(colspan)})
-            col += colspan
-        _fill_carried(cells, carried, next_carried, col, stop=max(carried, default=-1) + 1)
-        carried = next_carried
-        lines.append("\t".join(cells))
+            if cell.tag in ("td", "th") and not _is_chrome(cell, in_article):
+                text = _join_wrapped(_node_text(cell, in_article).replace("\t", " ").split("\n"))
+                row.add(text, _span(cell.attributes.get("colspan")), _span(cell.attributes.get("rowspan")))
+        lines.append("\t".join(row.finish()))
     return "\n".join(lines)
 
 
@@ -650,19 +707,48 @@ def _table_children(table: Any) -> Iterator[Any]:
             yield child
 
 
-def _fill_carried(
-    cells: list[str], carried: dict[int, int], next_carried: dict[int, int], col: int, stop: int | None
-) -> int:
-    """Put an empty cell for every column a rowspan from above covers, from `col` on (up to `stop`, or while covered)."""
-    while (stop is None and carried.get(col, 0) > 0) or (stop is not None and col < stop):
-        if carried.get(col, 0) > 0:
-            if carried[col] > 1:
-                next_carried[col] = carried[col] - 1
-            cells.append("")
-        elif stop is not None:
-            cells.append("")
-        col += 1
-    return col
+class _SpanGrid:
+    """Tracks the columns that a rowspan from an earlier row still covers."""
+
+    def __init__(self) -> None:
+        self.covered: dict[int, int] = {}  # column -> rows it is still covered for
+
+    def start_row(self) -> _GridRow:
+        row = _GridRow(self.covered)
+        self.covered = row.next_covered
+        return row
+
+
+class _GridRow:
+    def __init__(self, covered: dict[int, int]) -> None:
+        self.covered = covered
+        self.next_covered: dict[int, int] = {}
+        self.cells: list[str] = []
+
+    def _skip_covered(self, until: int | None) -> None:
+        """Put an empty cell in each column covered from above: the next ones, or all up to `until`."""
+        while True:
+            col = len(self.cells)
+            if until is not None and col >= until:
+                return
+            rows = self.covered.get(col, 0)
+            if until is None and rows == 0:
+                return
+            if rows > 1:
+                self.next_covered[col] = rows - 1
+            self.cells.append("")
+
+    def add(self, text: str, colspan: int, rowspan: int) -> None:
+        self._skip_covered(None)
+        col = len(self.cells)
+        self.cells.append(text)
+        self.cells.extend([""] * (colspan - 1))
+        if rowspan > 1:
+            self.next_covered.update({col + k: rowspan - 1 for k in range(colspan)})
+
+    def finish(self) -> list[str]:
+        self._skip_covered(max(self.covered, default=-1) + 1)
+        return self.cells
 
 
 def _span(value: str | None) -> int:
@@ -697,6 +783,7 @@ class _Chunk(NamedTuple):
     x: float
     y: float
     size: float
+    broken: bool = False  # the text followed a newline inside one text operation: start a new line
 
 
 @dataclass
@@ -717,7 +804,6 @@ class _Line:
 
 def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         with warnings.catch_warnings():
@@ -728,7 +814,7 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
             pages = [_page_lines(page) for page in reader.pages]
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, AssertionError) as e:
+    except Exception as e:  # pypdf raises PdfReadError, but also ValueError, KeyError, zlib errors on broken files
         raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
     if not pages:
         raise InputError(path, "damaged PDF: no pages")
@@ -741,13 +827,12 @@ def _page_lines(page: Any) -> list[str]:
     chunks: list[_Chunk] = []
 
     def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float) -> None:
+        # pypdf reports its own line breaks as "\n" chunks; positions tell us more, so those are skipped.
         a, b, c, d, e, f = _matmul(tm, cm)
         scale = math.sqrt(abs(a * d - b * c)) or 1.0
         for k, piece in enumerate(text.split("\n")):
-            if k:
-                chunks.append(_Chunk("\n", 0.0, 0.0, 0.0))
             if piece.strip():
-                chunks.append(_Chunk(piece, e, f, max(size * scale, 1.0)))
+                chunks.append(_Chunk(piece, e, f, max(size * scale, 1.0), broken=k > 0))
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     page.extract_text(visitor_text=visit)
@@ -756,7 +841,7 @@ def _page_lines(page: Any) -> list[str]:
 
 def _matmul(m: Sequence[float], n: Sequence[float]) -> tuple[float, float, float, float, float, float]:
     a, b, c, d, e, f = m
-    A, B, C, D, E, F = n  # noqa: N806 - the second matrix, PDF-spec names
+    A, B, C, D, E, F = n  # the second matrix
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
@@ -774,15 +859,11 @@ def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
     """
     lines: list[_Line] = []
     for chunk in chunks:
-        if chunk.text == "\n":
-            if lines:
-                lines[-1].y = math.nan  # a hard break inside a chunk: the next chunk starts a new line
-            continue
         last = lines[-1] if lines else None
         tol = 0.4 * chunk.size
-        if last is not None and abs(chunk.y - last.y) <= tol:
+        if last is not None and not chunk.broken and abs(chunk.y - last.y) <= tol:
             _extend_line(last, chunk)
-        elif last is not None and chunk.y > last.y + tol and _merge_wrapped_cell(lines, chunk):
+        elif last is not None and not chunk.broken and chunk.y > last.y + tol and _merge_wrapped_cell(lines, chunk):
             pass
         else:
             text = chunk.text.strip(" ")
@@ -850,15 +931,17 @@ _EDGE = 2  # lines at each end of a page that may be furniture
 
 
 def _strip_page_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Peel page numbers and running headers/footers off each page's top and bottom."""
     pages = [[line for line in page if line.strip()] for page in pages]
     repeated = _running_lines(pages)
     cleaned: list[list[str]] = []
     for number, page in enumerate(pages, start=1):
-        head, body, tail = page[:_EDGE], page[_EDGE:-_EDGE] if len(page) > 2 * _EDGE else [], page[_EDGE:][-_EDGE:]
-        if len(page) <= 2 * _EDGE:
-            head, tail = page[: len(page) // 2], page[len(page) // 2 :]
-        keep = lambda line: not _is_furniture(line, number, repeated)  # noqa: E731
-        cleaned.append([*filter(keep, head), *body, *filter(keep, tail)])
+        top, bottom = 0, len(page)
+        while top < min(_EDGE, bottom) and _is_furniture(page[top], number, repeated):
+            top += 1
+        while bottom > max(top, len(page) - _EDGE) and _is_furniture(page[bottom - 1], number, repeated):
+            bottom -= 1
+        cleaned.append(page[top:bottom])
     return cleaned
 
 
@@ -907,19 +990,19 @@ def _read_docx(path: Path, raw: bytes) -> tuple[str, str | None]:
 
 def _docx_table(table: Any) -> str:
     rows: list[str] = []
-    seen: set[int] = set()  # a merged cell is returned once per grid column/row it covers: print it once
+    seen: set[Any] = set()  # a merged cell comes once per grid column/row it covers: print it once
     for row in table.rows:
         cells = [""] * row.grid_cols_before
         for cell in row.cells:
-            key = id(cell._tc)
-            cells.append("" if key in seen else _join_wrapped(p.text for p in cell.paragraphs).replace("\t", " "))
-            seen.add(key)
+            element = cell._tc  # the <w:tc> element; the _Cell proxies are new objects each time
+            cells.append("" if element in seen else _join_wrapped(p.text for p in cell.paragraphs).replace("\t", " "))
+            seen.add(element)
         rows.append("\t".join(cells))
     return "\n".join(rows)
 
 
 _READERS: dict[Kind, Callable[[Path, bytes], tuple[str, str | None]]] = {
-    "txt": _read_txt,
+    "txt": _decode_text,
     "html": _read_html,
     "pdf": _read_pdf,
     "docx": _read_docx,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from .cache import CachedAnswer, ResponseCache, cache_key
 from .config import Settings
 from .errors import (
+    CassetteMissing,
     ConfigError,
     ConnectionFailed,
     EndpointTimeout,
@@ -81,9 +82,11 @@ def translate(exc: BaseException) -> ExtractorError:
     """Map an openai/httpx failure to the project's error tree (the one place this happens)."""
     if isinstance(exc, ExtractorError):
         return exc
-    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+    if _from_cassette_miss(exc):
+        return CassetteMissing("(the active cassette)", "extractor eval --record")
+    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
         return EndpointTimeout("the model endpoint did not answer in time")
-    if isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
         return ConnectionFailed("could not reach the model endpoint (connection refused or dropped)")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
@@ -92,10 +95,23 @@ def translate(exc: BaseException) -> ExtractorError:
         if status >= 500:
             return ServerError(f"the model endpoint failed with HTTP {status}", status=status)
         hint = {401: "check the API key", 403: "check the API key", 404: "check --base-url and --model"}
-        return RequestRejected(f"the model endpoint rejected the request (HTTP {status}; {hint.get(status, 'see its docs')})", status=status)
+        return RequestRejected(
+            f"the model endpoint rejected the request (HTTP {status}; {hint.get(status, 'see its docs')})",
+            status=status,
+        )
     if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
         return ServerError("the model endpoint answered with a body that is not the API's JSON")
     return ServerError(f"unexpected failure talking to the model endpoint ({type(exc).__name__})")
+
+
+def _from_cassette_miss(exc: BaseException | None) -> bool:
+    """A vcrpy replay found no recorded answer (checked by name: this module does not depend on vcrpy)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if type(exc).__name__ == "CannotOverwriteExistingCassetteException":
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:
@@ -134,7 +150,7 @@ class ModelClient:
         settings: Settings,
         *,
         cache: ResponseCache | None = None,
-        http_client: httpx.Client | None = None,
+        http_client: httpx2.Client | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.endpoint = endpoint
@@ -153,9 +169,15 @@ class ModelClient:
 
     @property
     def sampling(self) -> dict[str, Any]:
-        return {"temperature": self.settings.temperature, "max_tokens": self.settings.max_tokens, "seed": self.settings.seed}
+        return {
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_tokens,
+            "seed": self.settings.seed,
+        }
 
-    def messages(self, prompt: Prompt, kind: SectionKind, text: str, codes: list[str], lists: bool) -> list[dict[str, str]]:
+    def messages(
+        self, prompt: Prompt, kind: SectionKind, text: str, codes: list[str], lists: bool
+    ) -> list[dict[str, str]]:
         if lists and not codes:
             user = prompt.render_list(text)
         else:

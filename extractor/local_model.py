@@ -17,7 +17,7 @@ import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .config import home
 from .errors import ConfigError, ModelUnavailable
@@ -137,7 +137,7 @@ class LocalServer:
     """llama.cpp serving one GGUF on 127.0.0.1, started lazily and shared by every call of a process."""
 
     _lock = threading.Lock()
-    _servers: dict[tuple[str, int, int], LocalServer] = {}
+    _servers: ClassVar[dict[tuple[str, int, int], LocalServer]] = {}
 
     def __init__(self, path: Path, *, threads: int, context_size: int) -> None:
         try:
@@ -149,6 +149,8 @@ class LocalServer:
         params.n_ctx = context_size
         params.cpuparams.n_threads = threads
         params.n_parallel = 1
+        # llama.cpp logs every request to stderr; keep the terminal for the progress bar unless asked.
+        params.verbosity = 1 if os.environ.get("EXTRACTOR_DEBUG") else -1
         try:
             self._server = xllamacpp.Server(params)
         except Exception as e:

@@ -46,6 +46,11 @@ SECTION_KINDS: tuple[SectionKind, ...] = (
 )
 
 
+def _group(cls: type[BaseModel]) -> Any:
+    """A sub-group field: a fresh empty instance per parent (typed Any so mypy accepts the model class)."""
+    return Field(default_factory=cls)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -69,7 +74,7 @@ class Quantity(Strict):
     unit: str = ""
     qualifier: Qualifier = "exact"
     raw: str = Field(default="", description="the text the value was read from, as printed")
-    source: Source = Field(default_factory=Source)
+    source: Source = _group(Source)
     derived: bool = Field(default=False, description="computed from an accounting identity, not printed")
     imputed_zero: bool = False
     engine: Engine = "rules"
@@ -87,7 +92,7 @@ class TextItem(Strict):
     """One item of a list field (a problem or an improvement measure)."""
 
     text: str
-    source: Source = Field(default_factory=Source)
+    source: Source = _group(Source)
     engine: Engine = "rules"
     model: str | None = None
     grounded: bool | None = None
@@ -113,36 +118,36 @@ APPLICANT_COLUMNS: tuple[str, ...] = tuple(ApplicantRow.model_fields)
 
 
 class DeniedRows(Group):
-    state_secret: ApplicantRow = Field(default_factory=ApplicantRow)
-    law_prohibited: ApplicantRow = Field(default_factory=ApplicantRow)
-    security_stability: ApplicantRow = Field(default_factory=ApplicantRow)
-    third_party: ApplicantRow = Field(default_factory=ApplicantRow)
-    internal_affairs: ApplicantRow = Field(default_factory=ApplicantRow)
-    process_info: ApplicantRow = Field(default_factory=ApplicantRow)
-    enforcement_file: ApplicantRow = Field(default_factory=ApplicantRow)
-    admin_query: ApplicantRow = Field(default_factory=ApplicantRow)
+    state_secret: ApplicantRow = _group(ApplicantRow)
+    law_prohibited: ApplicantRow = _group(ApplicantRow)
+    security_stability: ApplicantRow = _group(ApplicantRow)
+    third_party: ApplicantRow = _group(ApplicantRow)
+    internal_affairs: ApplicantRow = _group(ApplicantRow)
+    process_info: ApplicantRow = _group(ApplicantRow)
+    enforcement_file: ApplicantRow = _group(ApplicantRow)
+    admin_query: ApplicantRow = _group(ApplicantRow)
 
 
 class UnableRows(Group):
-    not_held: ApplicantRow = Field(default_factory=ApplicantRow)
-    needs_creation: ApplicantRow = Field(default_factory=ApplicantRow)
-    unclear: ApplicantRow = Field(default_factory=ApplicantRow)
+    not_held: ApplicantRow = _group(ApplicantRow)
+    needs_creation: ApplicantRow = _group(ApplicantRow)
+    unclear: ApplicantRow = _group(ApplicantRow)
 
 
 class NotProcessedRows(Group):
-    complaint: ApplicantRow = Field(default_factory=ApplicantRow)
-    duplicate: ApplicantRow = Field(default_factory=ApplicantRow)
-    publication: ApplicantRow = Field(default_factory=ApplicantRow)
-    mass_repeat: ApplicantRow = Field(default_factory=ApplicantRow)
-    confirm_reissue: ApplicantRow = Field(default_factory=ApplicantRow)
+    complaint: ApplicantRow = _group(ApplicantRow)
+    duplicate: ApplicantRow = _group(ApplicantRow)
+    publication: ApplicantRow = _group(ApplicantRow)
+    mass_repeat: ApplicantRow = _group(ApplicantRow)
+    confirm_reissue: ApplicantRow = _group(ApplicantRow)
 
 
 class OtherRows(ApplicantRow):
     """（六）其他处理: the single 2019 row, and in 2021 also its three sub-rows."""
 
-    no_correction: ApplicantRow = Field(default_factory=ApplicantRow)
-    fee_unpaid: ApplicantRow = Field(default_factory=ApplicantRow)
-    misc: ApplicantRow = Field(default_factory=ApplicantRow)
+    no_correction: ApplicantRow = _group(ApplicantRow)
+    fee_unpaid: ApplicantRow = _group(ApplicantRow)
+    misc: ApplicantRow = _group(ApplicantRow)
 
 
 class RequestChannels(Group):
@@ -174,21 +179,21 @@ class LegacyOutcomes(Group):
 
 
 class Requests(Group):
-    new: ApplicantRow = Field(default_factory=ApplicantRow)
-    carried_in: ApplicantRow = Field(default_factory=ApplicantRow)
-    granted: ApplicantRow = Field(default_factory=ApplicantRow)
-    partial: ApplicantRow = Field(default_factory=ApplicantRow)
-    denied: DeniedRows = Field(default_factory=DeniedRows)
-    unable: UnableRows = Field(default_factory=UnableRows)
-    not_processed: NotProcessedRows = Field(default_factory=NotProcessedRows)
-    other: OtherRows = Field(default_factory=OtherRows)
-    processed: ApplicantRow = Field(default_factory=ApplicantRow)
-    carried_out: ApplicantRow = Field(default_factory=ApplicantRow)
+    new: ApplicantRow = _group(ApplicantRow)
+    carried_in: ApplicantRow = _group(ApplicantRow)
+    granted: ApplicantRow = _group(ApplicantRow)
+    partial: ApplicantRow = _group(ApplicantRow)
+    denied: DeniedRows = _group(DeniedRows)
+    unable: UnableRows = _group(UnableRows)
+    not_processed: NotProcessedRows = _group(NotProcessedRows)
+    other: OtherRows = _group(OtherRows)
+    processed: ApplicantRow = _group(ApplicantRow)
+    carried_out: ApplicantRow = _group(ApplicantRow)
     received: Q
-    channel: RequestChannels = Field(default_factory=RequestChannels)
+    channel: RequestChannels = _group(RequestChannels)
     answered: Q
     catalog_entries: Q
-    legacy: LegacyOutcomes = Field(default_factory=LegacyOutcomes)
+    legacy: LegacyOutcomes = _group(LegacyOutcomes)
 
 
 class ProactiveCategories(Group):
@@ -218,8 +223,8 @@ class Proactive(Group):
     total: Q
     fulltext_electronic: Q
     fulltext_electronic_rate: Q
-    category: ProactiveCategories = Field(default_factory=ProactiveCategories)
-    channel: ProactiveChannels = Field(default_factory=ProactiveChannels)
+    category: ProactiveCategories = _group(ProactiveCategories)
+    channel: ProactiveChannels = _group(ProactiveChannels)
 
 
 class Response(Group):
@@ -262,14 +267,14 @@ class Procurement(Group):
 
 
 class Art20(Group):
-    regulations: DocRow = Field(default_factory=DocRow)
-    normative_docs: DocRow = Field(default_factory=DocRow)
-    licensing: ItemRow = Field(default_factory=ItemRow)
-    other_services: ItemRow = Field(default_factory=ItemRow)
-    penalty: ItemRow = Field(default_factory=ItemRow)
-    coercion: ItemRow = Field(default_factory=ItemRow)
-    admin_fees: FeeRow = Field(default_factory=FeeRow)
-    procurement: Procurement = Field(default_factory=Procurement)
+    regulations: DocRow = _group(DocRow)
+    normative_docs: DocRow = _group(DocRow)
+    licensing: ItemRow = _group(ItemRow)
+    other_services: ItemRow = _group(ItemRow)
+    penalty: ItemRow = _group(ItemRow)
+    coercion: ItemRow = _group(ItemRow)
+    admin_fees: FeeRow = _group(FeeRow)
+    procurement: Procurement = _group(Procurement)
 
 
 class Outcomes(Group):
@@ -286,8 +291,8 @@ OUTCOME_COLUMNS: tuple[str, ...] = tuple(Outcomes.model_fields)
 
 
 class Litigation(Outcomes):
-    direct: Outcomes = Field(default_factory=Outcomes)
-    after_review: Outcomes = Field(default_factory=Outcomes)
+    direct: Outcomes = _group(Outcomes)
+    after_review: Outcomes = _group(Outcomes)
 
 
 class Total(Group):
@@ -309,16 +314,16 @@ class Consultation(Group):
 class Indicators(Group):
     """Every numeric code of the codebook, addressed by its dotted path."""
 
-    proactive: Proactive = Field(default_factory=Proactive)
-    response: Response = Field(default_factory=Response)
-    art20: Art20 = Field(default_factory=Art20)
-    requests: Requests = Field(default_factory=Requests)
-    review: Outcomes = Field(default_factory=Outcomes)
-    litigation: Litigation = Field(default_factory=Litigation)
-    appeals: Total = Field(default_factory=Total)
-    complaints: Total = Field(default_factory=Total)
-    fees: Fees = Field(default_factory=Fees)
-    consult: Consultation = Field(default_factory=Consultation)
+    proactive: Proactive = _group(Proactive)
+    response: Response = _group(Response)
+    art20: Art20 = _group(Art20)
+    requests: Requests = _group(Requests)
+    review: Outcomes = _group(Outcomes)
+    litigation: Litigation = _group(Litigation)
+    appeals: Total = _group(Total)
+    complaints: Total = _group(Total)
+    fees: Fees = _group(Fees)
+    consult: Consultation = _group(Consultation)
 
     def get(self, code: str) -> Quantity | None:
         node: Any = self
@@ -328,7 +333,7 @@ class Indicators(Group):
             node = getattr(node, part)
         if node is not None and not isinstance(node, Quantity):
             raise KeyError(code)
-        return node  # type: ignore[no-any-return]
+        return node
 
     def set(self, code: str, quantity: Quantity | None) -> None:
         *parents, leaf = code.split(".")
@@ -413,17 +418,17 @@ class ReportRecord(Strict):
     path: str
     sha256: str
     provider: str
-    meta: Meta = Field(default_factory=Meta)
+    meta: Meta = _group(Meta)
     sections: list[SectionInfo] = Field(default_factory=list)
     missing_sections: list[SectionKind] = Field(default_factory=list)
-    indicators: Indicators = Field(default_factory=Indicators)
+    indicators: Indicators = _group(Indicators)
     alternates: dict[str, list[Quantity]] = Field(
         default_factory=dict, description="other values printed for the same code (conflicts within the report)"
     )
     problems: list[TextItem] = Field(default_factory=list)
     improvements: list[TextItem] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
-    usage: Usage = Field(default_factory=Usage)
+    usage: Usage = _group(Usage)
     seconds: float = 0.0
 
 

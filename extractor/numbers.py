@@ -25,7 +25,6 @@ independent sibling in the import-linter contract), so ``Qualifier`` is restated
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -85,8 +84,9 @@ TOKEN_PATTERN = (
     r"(?P<q2>以上|以下|左右|之多|有余)?"
 )
 _TOKEN = re.compile(TOKEN_PATTERN)
-_LEAD = r"(?:占|共计|合计|总计|累计|共|达到|达|为|约为)?"
-_WHOLE = re.compile(rf"\s*{_LEAD}(?P<tok>{TOKEN_PATTERN})")
+_LEAD = re.compile(r"\s*(?:占|共计|合计|总计|累计|共|达到|达|为|约为)?\s*")
+_MULTIPLIER = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+_DIGITS = frozenset("0123456789")
 _TRAILING = " \t\r\n。；;，,"
 _EMPTY_CELL = frozenset(
     {"", "-", "—", "–", "/", "／", "&nbsp;", "\xa0", "无", "(无)", "（无）", "無", "(無)", "（無）"}
@@ -103,22 +103,33 @@ STOP_PHRASES: tuple[str, ...] = (
     "零距离", "零容忍", "零跑腿", "一把手", "一线", "之一", "其一", "其二", "其三",
 )  # fmt: skip
 
-_STOP_ALT = "|".join(re.escape(p) for p in sorted(set(STOP_PHRASES), key=len, reverse=True))
-# Spans whose digits are never counts: stop phrases, URLs and e-mail, phone numbers, document numbers, dates.
-_EXCLUDED = re.compile(
-    rf"{_STOP_ALT}"
-    r"|https?://[!-~]+|www\.[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-    r"|(?<!\d)(?:\(\d{3,4}\)|\d{3,4}-)\d{7,8}(?:-\d{1,5})?(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)"
-    rf"|(?:电话|联系|热线|传真|手机|号码)[^。；;\n\d]{{0,20}}?\d{{5,}}(?:-\d+)?(?![\d.,万亿]|{_UNIT_ALT})"
-    r"|[〔\[(（【]\s*(?:19|20)\d{2}\s*[〕\])）】]\s*\d*号?"
-    r"|(?<!\d)(?:19|20)\d{2}(?:[-/.]\d{1,2}){1,2}(?![\d])"
-    r"|(?<!\d)(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|(?<!\d)\d{1,2}月\d{1,2}日"
-)
+
+
+def _by_first_char(alternatives: list[str]) -> str:
+    """One alternation, grouped by first character: each branch starts with a literal, so the regex engine skips
+    every position whose character starts no alternative (and tries few branches where one does)."""
+    groups: dict[str, list[str]] = {}
+    for alt in alternatives:
+        groups.setdefault(alt[0], []).append(alt[1:])
+    return "|".join(f"{re.escape(c)}(?:{'|'.join(rests)})" for c, rests in groups.items())
+
+
+_STOP = re.compile(_by_first_char([re.escape(p) for p in sorted(set(STOP_PHRASES), key=len, reverse=True)]))
+_STOP_MAX = max(map(len, STOP_PHRASES))
+# A candidate number: a run of digits or Chinese numerals (a charset-led pattern, so the scan is fast).
+_SCAN = re.compile(rf"[\d{_CN_CHARS}][\d,.{_CN_CHARS}]*")
+_PRE_END = re.compile(r"(?:不超过|超过|多达|将近|接近|大约|不足|不到|逾|近|约|上|增加了?|减少了?|[+\-])\Z")
+_PRE_LAST = frozenset("过达近足到逾约上加少了+-")
+_CN_NEXT = frozenset("多余以左" + "".join(u[0] for u in UNITS))  # what may follow a Chinese-numeral count
+_PHONE_WORDS = ("电话", "联系", "热线", "传真", "手机", "号码")
+_URL_CHARS = re.compile(r"(?:https?://|www\.)[!-~]*\Z")
+_CODE_BEFORE = frozenset("@/_:#%&=?~\\")
+_CODE_AFTER = frozenset("@/_#=&?~\\")
+_FULL_WIDTH = re.compile("[\uff01-\uff0b\uff0d-\uff1a\uff1c-\uff5e\u3000]")  # not "，" "；": they stay
 _DATE_NEXT = frozenset("年月日号时点分秒周天岁")
 _AFTER_GE = ("月", "星期", "工作日", "小时", "季度", "周")
 _WORD_BEFORE_YI = frozenset("统唯同进单逐划专合归整万纯均第之其每某任")
 _CJK_LO, _CJK_HI = "\u4e00", "\u9fff"
-_WINDOW = 48  # characters read after an offset by match_number
 
 # Explicit zero statements (domain.md §5), by topic: the prose rules map each topic to its codes.
 ZERO_PHRASES: tuple[tuple[str, str], ...] = (
@@ -171,87 +182,80 @@ def cn_to_int(s: str) -> int:
     return total + section + digit
 
 
-def _value(m: re.Match[str]) -> tuple[int | float, bool]:
-    """The numeric value of a token match and whether it was written with 万/亿 (rounded)."""
-    ar, cn = m.group("ar"), m.group("cn")
-    mult = Decimal(1)
-    rounded = False
-    for g in ("armul", "mul2"):
-        mul = m.group(g)
-        if mul:
-            mult *= Decimal(10_000 if mul == "万" else 100_000_000)
-            rounded = True
+def _value(ar: str | None, cn: str | None, armul: str | None, mul2: str | None) -> tuple[int | float, bool]:
+    """The numeric value of a token and whether it was written with 万/亿 (so rounded)."""
+    rounded = bool(armul or mul2)
     if ar is not None:
-        number = Decimal(ar.replace(",", "")) * mult
+        if not rounded and "." not in ar:
+            return int(ar.replace(",", "")), False
+        number = Decimal(ar.replace(",", ""))
     else:
-        number = Decimal(cn_to_int(cn)) * mult
-        rounded = rounded or cn.endswith(("万", "亿"))
+        number = Decimal(cn_to_int(cn or ""))
+        rounded = rounded or (cn or "").endswith(("万", "亿"))
+    for mul in (armul, mul2):
+        if mul:
+            number *= _MULTIPLIER[mul]
     if number == number.to_integral_value():
         return int(number), rounded
     return float(number), rounded
 
 
-def _build(m: re.Match[str], offset: int = 0) -> Number:
-    value, rounded = _value(m)
-    unit = m.group("unit")
-    pre, q1, q2 = m.group("pre"), m.group("q1"), m.group("q2")
-    signed = bool(m.group("sign")) or bool(pre and pre.startswith(("增加", "减少")))
-    if m.group("sign") == "-" or (pre and pre.startswith("减少")):
-        value = -value
+def _build(m: re.Match[str]) -> Number:
+    pre, sign, ar, armul, cn, q1, mul2, unit, q2 = m.groups()
+    value, rounded = _value(ar, cn, armul, mul2)
+    negative = sign == "-" or (pre is not None and pre.startswith("减少"))
     qualifier: Qualifier = "exact"
     for word, table in ((pre, _PRE), (q1, _SUFFIX), (q2, _SUFFIX)):
         if word and word in table:
             qualifier = table[word]
     if qualifier == "exact" and rounded and unit not in MONEY_UNITS:
         qualifier = "approx"
-    percent = unit in ("%", "‰")
     return Number(
-        value=value,
+        value=-value if negative else value,
         qualifier=qualifier,
         unit=unit,
-        raw=m.group(0) if "tok" not in m.re.groupindex else m.group("tok"),
-        start=(m.start("tok") if "tok" in m.re.groupindex else m.start()) + offset,
-        end=(m.end("tok") if "tok" in m.re.groupindex else m.end()) + offset,
-        signed=signed,
-        percent=percent,
+        raw=m.group(),
+        start=m.start(),
+        end=m.end(),
+        signed=sign is not None or (pre is not None and pre.startswith(("增加", "减少"))),
+        percent=unit in ("%", "‰"),
     )
 
 
 def parse_number(text: str) -> Number | None:
     """Read one number phrase that is the whole string ("81万条", "10万多", "+247", "三百余", "1471599.16万元").
 
-    Blank or "(无)" cells, years ("2015年"), ordinals and labels give None.
+    Blank or "(无)" cells, years ("2015年"), ordinals and labels give None. Offsets are in ``text``.
     """
     t = to_halfwidth(text)
     if t.strip() in _EMPTY_CELL:
         return None
-    m = _WHOLE.fullmatch(t.rstrip(_TRAILING))
-    if m is None:
-        return None
-    return _build(m)
+    lead = _LEAD.match(t)
+    m = _TOKEN.fullmatch(t, lead.end() if lead else 0, len(t.rstrip(_TRAILING)))
+    return _build(m) if m is not None else None
 
 
 def _context_ok(t: str, m: re.Match[str]) -> bool:
-    """Whether a token match is a count/amount in its context (not a year, date, ordinal or label)."""
-    s, e = m.start(), m.end()
-    unit, ar, cn = m.group("unit"), m.group("ar"), m.group("cn")
-    qualified = bool(m.group("pre") or m.group("q1") or m.group("q2") or m.group("sign"))
+    """Whether a token match is a count/amount in its context (not a year, date, phone, ordinal, code or label)."""
+    pre, sign, ar, armul, cn, q1, mul2, unit, q2 = m.groups()
+    s, e = m.span()
     before = t[s - 1] if s > 0 else ""
     after = t[e] if e < len(t) else ""
-    if before == "第":
+    if before == "第" or before in _CODE_BEFORE:
         return False
     if (before.isascii() and before.isalpha()) or (unit is None and after.isascii() and after.isalpha()):
         return False  # part of a code: APP2, 5G, G20
+    if unit is None and after in _CODE_AFTER:
+        return False
+    if sign is not None and after in "-—":
+        return False  # -8- : a page number
+    if ar is not None:
+        plain = unit is None and not (pre or sign or q1 or q2 or armul or mul2)
+        if not _arabic_ok(t, m.start(3), m.end(), ar, plain, before, after):
+            return False
     if unit is None:
         if after in _DATE_NEXT:
             return False
-        if ar is not None and not qualified and not m.group("armul") and not m.group("mul2"):
-            if before and after and before in "(（" and after in ")）":
-                return False  # (1)
-            if after and after in ".．、" and not t[e + 1 : e + 2].isdigit():
-                return False  # 1. / 1、 list markers
-            if len(ar) == 4 and 1900 <= int(ar) <= 2099:
-                return False  # a year
         if _CJK_LO <= after <= _CJK_HI:
             return False  # glued to a word: 12345热线, 2.0版, 898电台
     elif unit == "个" and t.startswith(_AFTER_GE, e):
@@ -261,54 +265,89 @@ def _context_ok(t: str, m: re.Match[str]) -> bool:
             return False  # 统一, 唯一, 进一步 …
         if after == "性":
             return False  # 一次性
+    return not (cn is not None and _in_stop_phrase(t, s, e)) and not _in_url(t, s)
+
+
+def _arabic_ok(t: str, s: int, e: int, ar: str, plain: bool, before: str, after: str) -> bool:
+    """Arabic digits that are not dates, phone numbers or list markers (``s`` is where the digits start)."""
+    if s >= 2 and t[s - 1] in "-/.)" and t[s - 2].isdigit():
+        return False  # the tail of 2017-4-1, 020-38920823, (020)38920823
+    if len(ar) > 1 and ar[0] == "0" and ar[1] != ".":
+        return False  # 020, 04: an area code or a zero-padded date part
+    if not plain:
+        return True
+    whole = ar.split(".")[0]
+    if len(whole) == 4 and "19" <= whole[:2] <= "20":
+        return False  # a year (or year.month)
+    if before and after and before in "(（" and after in ")）":
+        return False  # (1)
+    if after and after in ".．、" and not t[e + 1 : e + 2].isdigit():
+        return False  # 1. / 1、 list markers
+    if len(whole) == 11 and whole[0] == "1":
+        return False  # a mobile number
+    if len(whole) >= 5:
+        window = t[max(0, s - 25) : s]
+        cut = max(window.rfind("。"), window.rfind("\n"), window.rfind("；"))
+        if any(w in window[cut + 1 :] for w in _PHONE_WORDS):
+            return False  # 电话:38920001
     return True
 
 
+def _in_stop_phrase(t: str, s: int, e: int) -> bool:
+    lo, hi = max(0, s - _STOP_MAX + 1), min(len(t), e + _STOP_MAX - 1)
+    return any(x.start() < e and x.end() > s for x in _STOP.finditer(t, lo, hi))
+
+
+def _in_url(t: str, s: int) -> bool:
+    lo = max(0, s - 120)
+    if t.rfind("://", lo, s) < 0 and t.rfind("www.", lo, s) < 0:
+        return False
+    return _URL_CHARS.search(t, lo, s) is not None
+
+
+def _token_at(t: str, s: int) -> re.Match[str] | None:
+    """The token whose digits start at ``s``, with a qualifier or sign printed just before them."""
+    pre = _PRE_END.search(t, max(0, s - 3), s) if s and t[s - 1] in _PRE_LAST else None
+    if pre is not None:
+        m = _TOKEN.match(t, pre.start())
+        if m is not None and (m.start(3) == s or m.start(5) == s):
+            return m
+    return _TOKEN.match(t, s)
+
+
 def match_number(text: str, pos: int) -> Number | None:
-    """The number phrase starting exactly at ``pos`` in ``text`` (offsets are in ``text``), or None."""
-    lo = max(0, pos - 1)
-    hi = pos + _WINDOW
-    w = to_halfwidth(text[lo:hi])
-    m = _TOKEN.match(w, pos - lo)
-    if m is not None and hi < len(text) and m.end() >= len(w) - 2:
-        lo, w = 0, to_halfwidth(text)  # the phrase may run past the window: read it in the whole text
-        m = _TOKEN.match(w, pos)
-    if m is None:
-        return None
-    stop = _EXCLUDED.match(w, m.start())
-    if stop is not None and stop.end() > stop.start():
-        return None
-    if not _context_ok(w, m):
-        return None
-    return _build(m, lo)
+    """The number phrase starting exactly at ``pos`` in ``text`` (offsets are in ``text``), or None.
 
-
-def _excluded_spans(t: str) -> tuple[list[int], list[int]]:
-    starts: list[int] = []
-    ends: list[int] = []
-    for x in _EXCLUDED.finditer(t):
-        if x.end() > x.start():
-            starts.append(x.start())
-            ends.append(x.end())
-    return starts, ends
+    ``text`` is normalized text (half-width digits and punctuation), as every caller in the pipeline has.
+    """
+    m = _TOKEN.match(text, pos)
+    if m is None or not _context_ok(text, m):
+        return None
+    return _build(m)
 
 
 def find_numbers(text: str) -> list[Number]:
     """Every count, amount and percentage in ``text``, in order, without years, dates, ordinals and labels."""
-    t = to_halfwidth(text)
-    starts, ends = _excluded_spans(t)
+    t = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
     found: list[Number] = []
-    for m in _TOKEN.finditer(t):
-        if not m.group(0):
+    pos = 0
+    n = len(t)
+    search = _SCAN.search
+    while True:
+        c = search(t, pos)
+        if c is None:
+            break
+        s, ce = c.span()
+        if t[s] not in _DIGITS and ce < n and t[ce] not in _CN_NEXT and t[ce - 1] not in _DIGITS:
+            pos = ce  # Chinese numerals with no unit after them: 统一, 一是, 五公开 …
             continue
-        i = bisect_right(starts, m.start()) - 1
-        if i >= 0 and ends[i] > m.start():
-            continue  # inside an excluded span
-        j = bisect_right(starts, m.end() - 1) - 1
-        if j >= 0 and j != i and starts[j] < m.end():
-            continue  # overlaps the next excluded span
+        m = _token_at(t, s)
+        if m is None:
+            pos = ce
+            continue
         if _context_ok(t, m):
             found.append(_build(m))
+        pos = max(m.end(), s + 1)
     return found
 
 

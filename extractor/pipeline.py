@@ -133,7 +133,9 @@ def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, recor
     for sec in sections:
         codes = list(SECTION_CODES.get(sec.kind, []))
         if hybrid:
-            codes = [c for c in codes if record.indicators.get(c) is None]
+            # what the rules read in this very section is settled; a figure they read elsewhere (a 附表, say)
+            # is asked again here, so prose and table cross-check (a disagreement becomes a finding)
+            codes = [c for c in codes if not _read_here(record, c, sec.kind)]
         wants_lists = sec.kind in LIST_SECTIONS and not (hybrid and (record.problems or record.improvements))
         if not codes and not wants_lists:
             continue
@@ -153,6 +155,11 @@ def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, recor
                     getattr(record, name).extend(
                         _model_item(doc, sec.kind, str(i), piece, base, engine) for i in items if str(i).strip()
                     )
+
+
+def _read_here(record: ReportRecord, code: str, kind: SectionKind) -> bool:
+    q = record.indicators.get(code)
+    return q is not None and (q.source.section == kind or q.source.section is None)
 
 
 def _locate(quote: str, text: str) -> tuple[int, int] | None:
@@ -339,8 +346,12 @@ def run(
                 stats.skipped += 1
                 continue
             if name in seen:
-                errors[f"{name}@{path}"] = {"report": name, "path": str(path), "error": "InputError",
-                                            "message": f"{path}: another input has the same report name {name!r}"}
+                errors[f"{name}@{path}"] = {
+                    "report": name,
+                    "path": str(path),
+                    "error": "InputError",
+                    "message": f"{path}: another input has the same report name {name!r}",
+                }
                 stats.failed += 1
                 continue
             seen.add(name)
@@ -438,11 +449,25 @@ def iter_records(out_dir: Path) -> Iterator[ReportRecord]:
 
 def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
     meta = record.meta
-    for code, value in (("meta.issuer", meta.issuer), ("meta.year", meta.year), ("meta.template", meta.template),
-                        ("meta.scope", meta.scope)):
+    for code, value in (
+        ("meta.issuer", meta.issuer),
+        ("meta.year", meta.year),
+        ("meta.template", meta.template),
+        ("meta.scope", meta.scope),
+    ):
         if value is not None:
-            yield {"report": record.report, "code": code, "value": value, "unit": "year" if code == "meta.year" else "",
-                   "qualifier": "exact", "derived": False, "engine": "rules", "quote": "", "start": "", "end": ""}
+            yield {
+                "report": record.report,
+                "code": code,
+                "value": value,
+                "unit": "year" if code == "meta.year" else "",
+                "qualifier": "exact",
+                "derived": False,
+                "engine": "rules",
+                "quote": "",
+                "start": "",
+                "end": "",
+            }
     for code, q in record.indicators.items():
         yield {
             "report": record.report,
@@ -458,10 +483,18 @@ def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
         }
     for name in ("problems", "improvements"):
         for item in getattr(record, name):
-            yield {"report": record.report, "code": name, "value": item.text, "unit": "", "qualifier": "exact",
-                   "derived": False, "engine": item.engine, "quote": item.text,
-                   "start": "" if item.source.start is None else item.source.start,
-                   "end": "" if item.source.end is None else item.source.end}
+            yield {
+                "report": record.report,
+                "code": name,
+                "value": item.text,
+                "unit": "",
+                "qualifier": "exact",
+                "derived": False,
+                "engine": item.engine,
+                "quote": item.text,
+                "start": "" if item.source.start is None else item.source.start,
+                "end": "" if item.source.end is None else item.source.end,
+            }
 
 
 def export_tables(out_dir: Path) -> None:
@@ -474,10 +507,18 @@ def export_tables(out_dir: Path) -> None:
         for record in iter_records(out_dir):
             iw.writerows(indicator_rows(record))
             for f in record.findings:
-                fw.writerow({"report": record.report, "check": f.check, "severity": f.severity, "message": f.message,
-                             "expected": "" if f.expected is None else f.expected,
-                             "found": "" if f.found is None else f.found,
-                             "cells": ";".join(f.cells), "suspects": ";".join(f.suspects)})
+                fw.writerow(
+                    {
+                        "report": record.report,
+                        "check": f.check,
+                        "severity": f.severity,
+                        "message": f.message,
+                        "expected": "" if f.expected is None else f.expected,
+                        "found": "" if f.found is None else f.found,
+                        "cells": ";".join(f.cells),
+                        "suspects": ";".join(f.suspects),
+                    }
+                )
 
 
 def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = None) -> Engine:

@@ -30,7 +30,9 @@ class Prompt:
 
     @property
     def sha256(self) -> str:
-        material = "\x00".join([self.system, self.user, self.list_user, *sorted(f"{k}={v}" for k, v in self.sections.items())])
+        material = "\x00".join(
+            [self.system, self.user, self.list_user, *sorted(f"{k}={v}" for k, v in self.sections.items())]
+        )
         return hashlib.sha256(material.encode()).hexdigest()
 
     def render(self, kind: str, *, fields: str, text: str) -> str:
@@ -59,7 +61,9 @@ def parse_prompt(data: dict[str, object], path: Path) -> Prompt:
     except ValueError as e:
         raise PromptError(f"{path}: bad placeholder: {e} (write literal braces as {{{{ }}}})") from e
     if not {"fields", "text"} <= used or used - _USER_FIELDS:
-        raise PromptError(f"{path}: 'user' must use {{fields}} and {{text}} (and may use {{instructions}}), got {sorted(used)}")
+        raise PromptError(
+            f"{path}: 'user' must use {{fields}} and {{text}} (and may use {{instructions}}), got {sorted(used)}"
+        )
     if used_list != {"text"}:
         raise PromptError(f"{path}: 'list_user' must use exactly {{text}}, got {sorted(used_list)}")
     sections: dict[str, str] = {}

@@ -8,6 +8,7 @@ a prompt.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -32,8 +33,8 @@ class RetryPolicy:
         """Seconds to wait before retry number ``attempt`` (1-based) after ``error``."""
         if isinstance(error, TransportError) and error.retry_after is not None:
             return min(max(error.retry_after, 0.0), self.max_delay)
-        base = min(self.base_delay * (2 ** (attempt - 1)), self.max_delay)
-        spread = (rng or random).uniform(-self.jitter, self.jitter) * base
+        base = float(min(self.base_delay * (2 ** (attempt - 1)), self.max_delay))
+        spread = float((rng or random).uniform(-self.jitter, self.jitter)) * base
         return max(0.0, min(base + spread, self.max_delay))
 
 
@@ -62,6 +63,6 @@ def call_with_retries(
         stop=stop_after_attempt(policy.max_retries + 1),
         wait=wait,
         reraise=True,
-        **({"sleep": sleep} if sleep is not None else {}),
+        sleep=sleep if sleep is not None else time.sleep,
     )
     return retrying(fn)

@@ -45,7 +45,6 @@ _NUM_FULL_RE = re.compile(
 )
 _BLANK_FULL_RE = re.compile(rf"{_BLANK_TOKEN}")
 _SIGN_NEXT_RE = re.compile(r"[+\-]\d")
-_PLAIN_DIGITS_RE = re.compile(r"\d+")
 _PAGE_MARKER_RE = re.compile(
     r"^[ \t]*[-—–－][ \t]*\d{1,3}[ \t]*[-—–－][ \t]*$"
     r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"
@@ -237,6 +236,7 @@ def _read_spaced(text: str, pos: int, limit: int, max_tokens: int, first_is_labe
 _SPLIT_BUDGET = 50_000  # DFS nodes per row; beyond it the row is reported ambiguous, never guessed
 _MAX_READINGS = 64
 _MAX_WINDOWS = 3  # extra tokens (a stray page number) tolerated in a row
+_INF = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,93 +278,176 @@ def _vals(toks: Sequence[_Tok], spec: _RowSpec) -> list[_Val]:
     return out
 
 
+_SIGNED_DIGITS_RE = re.compile(r"[+\-]?\d+")
+
+
 def _splittable(tok: _Tok) -> bool:
-    return tok.kind == "num" and _PLAIN_DIGITS_RE.fullmatch(tok.raw) is not None
+    return tok.kind == "num" and _SIGNED_DIGITS_RE.fullmatch(tok.raw) is not None
 
 
-def _compositions(toks: Sequence[_Tok], spec: _RowSpec) -> tuple[list[list[_Val]], bool]:
-    """Every way to cut the tokens into ``spec.ncols`` cells (digit runs split, no leading zeros).
+class _Stream:
+    """A row's tokens as one character stream: digits of splittable tokens, ``#`` for any other token.
 
-    Depth-first with the row's sum groups checked as soon as their total cell is placed (the total is then
-    determined, so it is read, not enumerated). Returns (readings, exhaustive).
+    A cell is a slice of the stream that crosses no token boundary and has no leading zero.
     """
-    ncols = spec.ncols
-    sum_at = {last: first for first, last in spec.sum_groups}
-    digits_left = [0] * (len(toks) + 1)
-    for i in range(len(toks) - 1, -1, -1):
-        digits_left[i] = digits_left[i + 1] + (len(toks[i].raw) if _splittable(toks[i]) else 1)
-    results: list[list[_Val]] = []
-    budget = [_SPLIT_BUDGET]
-    parts: list[_Val] = []
 
-    def place(ti: int, off: int) -> None:
-        if budget[0] <= 0 or len(results) >= _MAX_READINGS:
-            return
-        budget[0] -= 1
-        k = len(parts)
-        if ti == len(toks):
-            if k == ncols:
-                results.append(list(parts))
-            return
-        if k == ncols:
-            return
-        tok = toks[ti]
-        # remaining capacity check: every later token needs >= 1 cell, each digit gives at most one
-        need = ncols - k
-        rest_units = len(toks) - ti
-        cap = digits_left[ti] - off
-        if need < rest_units or need > cap:
-            return
-        if not _splittable(tok):
-            val = _vals([tok], _RowSpec(1, money=spec.money[k : k + 1], scale=spec.scale[k : k + 1]))[0]
-            if k in sum_at and not _group_ok(parts, sum_at[k], val.value):
-                return
-            parts.append(val)
-            place(ti + 1, 0)
-            parts.pop()
-            return
-        digits = tok.raw
-        lengths: Iterable[int]
-        if k in sum_at:
-            expected = _group_sum(parts, sum_at[k])
-            if expected is None:
-                lengths = range(1, len(digits) - off + 1)
+    def __init__(self, toks: Sequence[_Tok], spec: _RowSpec) -> None:
+        self.spec = spec
+        chars: list[str] = []
+        self.offsets: list[int] = []  # text offset of each stream character
+        self.atoms: dict[int, _Tok] = {}
+        self.signs: dict[int, str] = {}
+        cuts: list[int] = []
+        for tok in toks:
+            cuts.append(len(chars))
+            if _splittable(tok):
+                sign = tok.raw[0] if tok.raw[0] in "+-" else ""
+                if sign:
+                    self.signs[len(chars)] = sign
+                for j, ch in enumerate(tok.raw[len(sign) :]):
+                    chars.append(ch)
+                    self.offsets.append(tok.start + len(sign) + j)
             else:
-                s = str(expected)
-                if not digits.startswith(s, off):
-                    return
-                lengths = (len(s),)
-        elif digits[off] == "0":
-            lengths = (1,)
-        else:
-            lengths = range(1, len(digits) - off + 1)
-        for ln in lengths:
-            if ln > 1 and digits[off] == "0":
+                self.atoms[len(chars)] = tok
+                chars.append("#")
+                self.offsets.append(tok.start)
+        self.chars = "".join(chars)
+        size = len(self.chars)
+        cuts.append(size)
+        # seg_end[i]: the end of the token holding stream position i; min_parts[i]: tokens left from i
+        self.seg_end = [0] * (size + 1)
+        self.min_parts = [0] * (size + 1)
+        self.next_atom = [size] * (size + 1)
+        for i in range(size - 1, -1, -1):
+            self.next_atom[i] = i if self.chars[i] == "#" else self.next_atom[i + 1]
+        for k in range(len(cuts) - 1):
+            for i in range(cuts[k], cuts[k + 1]):
+                self.seg_end[i] = cuts[k + 1]
+                self.min_parts[i] = len(cuts) - 1 - k
+
+    def atom_at_or_after(self, i: int) -> int:
+        """Stream position of the first atom at or after ``i`` (the stream's length when there is none)."""
+        return self.next_atom[i]
+
+    def ends(self, i: int) -> range:
+        """Possible ends of a cell starting at stream position ``i``."""
+        if self.chars[i] in "#0":
+            return range(i + 1, i + 2)
+        return range(i + 1, self.seg_end[i] + 1)
+
+    def val(self, i: int, j: int, slot: int) -> _Val:
+        atom = self.atoms.get(i)
+        money = self.spec.money[slot] if self.spec.money else False
+        scale = self.spec.scale[slot] if self.spec.scale else 1
+        if atom is not None:
+            return _make_val(atom, money=money, scale=scale)
+        sign = self.signs.get(i, "")
+        raw = sign + self.chars[i:j]
+        value, qualifier, unit = _parse_cell(raw, money=money, scale=scale)
+        return _Val(value, raw, self.offsets[i] - len(sign), self.offsets[j - 1] + 1, qualifier, unit)
+
+
+class _Splitter:
+    """Every way to cut a row's tokens into ``spec.ncols`` cells, under the row's sum groups.
+
+    For a sum group the total is placed first (its digits fix its value); the cells before it are then split
+    with that value as a target, abandoning a branch as soon as a cell exceeds what is left of it. A node budget
+    bounds the work; when it runs out the readings found so far are returned as non-exhaustive.
+    """
+
+    def __init__(self, toks: Sequence[_Tok], spec: _RowSpec) -> None:
+        self.st = _Stream(toks, spec)
+        self.spec = spec
+        self.size = len(self.st.chars)
+        self.groups = {first: last for first, last in spec.sum_groups}
+        self.budget = _SPLIT_BUDGET
+        self.results: list[list[_Val]] = []
+
+    def run(self) -> tuple[list[list[_Val]], bool]:
+        self._solve(0, 0, [])
+        return self.results, self.budget > 0 and len(self.results) < _MAX_READINGS
+
+    def _spent(self) -> bool:
+        self.budget -= 1
+        return self.budget <= 0 or len(self.results) >= _MAX_READINGS
+
+    def _feasible(self, pos: int, slot: int) -> bool:
+        left = self.spec.ncols - slot
+        if pos == self.size:
+            return left == 0
+        return self.st.min_parts[pos] <= left <= self.size - pos
+
+    def _solve(self, pos: int, slot: int, acc: list[_Val]) -> None:
+        if self._spent() or not self._feasible(pos, slot):
+            return
+        if slot == self.spec.ncols:
+            self.results.append(list(acc))
+            return
+        st = self.st
+        last = self.groups.get(slot)
+        if last is None:
+            for e in st.ends(pos):
+                self._solve(e, slot + 1, [*acc, st.val(pos, e, slot)])
+            return
+        k = last - slot
+        after = self.spec.ncols - last - 1
+        for ts in range(pos + k, self.size - after):
+            for te in st.ends(ts):
+                if te > self.size - after:
+                    break
+                if after == 0 and te != self.size:
+                    continue
+                total = st.val(ts, te, last)
+                target = total.value
+                if target is not None and not self._reachable(pos, ts, k, target):
+                    continue
+                for parts in self._split_sum(pos, ts, k, target, slot):
+                    self._solve(te, last + 1, [*acc, *parts, total])
+
+    def _split_sum(self, a: int, b: int, k: int, target: int | float | None, slot: int) -> list[list[_Val]]:
+        """Cut stream[a:b] into ``k`` cells summing to ``target`` (None: any sum)."""
+        st = self.st
+        if k == 1:
+            if b not in st.ends(a):
+                return []
+            v = st.val(a, b, slot)
+            ok = target is None or v.value is None or abs(v.value - target) < 1e-6
+            return [[v]] if ok else []
+        if self._spent():
+            return []
+        plain = st.chars[a] != "#" and a not in st.signs
+        out: list[list[_Val]] = []
+        for e in st.ends(a):
+            if b - e < k - 1:
                 break
-            end = off + ln
-            # the cells after this one in the same token need at least one digit each
-            val = _Val(int(digits[off:end]), digits[off:end], tok.start + off, tok.start + end)
-            parts.append(val)
-            if end == len(digits):
-                place(ti + 1, 0)
-            else:
-                place(ti, end)
-            parts.pop()
+            number = int(st.chars[a:e]) if plain else st.val(a, e, slot).value
+            rest = target
+            if target is not None and number is not None:
+                if number > target and number >= 0:
+                    break  # longer cells starting here are larger still
+                rest = target - number
+                if not self._reachable(e, b, k - 1, rest):
+                    continue
+            tails = self._split_sum(e, b, k - 1, rest, slot + 1)
+            if tails:
+                head = st.val(a, e, slot)
+                out.extend([head, *tail] for tail in tails)
+        return out
 
-    place(0, 0)
-    return results, budget[0] > 0 and len(results) < _MAX_READINGS
-
-
-def _group_sum(parts: Sequence[_Val], first: int) -> int | float | None:
-    values = [p.value for p in parts[first:]]
-    if any(v is None for v in values):
-        return None
-    return sum(v for v in values if v is not None)
-
-
-def _group_ok(parts: Sequence[_Val], first: int, total: int | float | None) -> bool:
-    expected = _group_sum(parts, first)
-    return expected is None or total is None or abs(expected - total) < 1e-6
+    def _reachable(self, a: int, b: int, k: int, target: int | float) -> bool:
+        """Can stream[a:b] cut into ``k`` cells (no leading zeros) sum to ``target``? A quick necessary test."""
+        if self.st.atom_at_or_after(a) < b:
+            return True  # an atom's value does not follow from its width
+        if target < 0:
+            return False
+        width = b - a
+        # no cell exceeds the target, so none is longer than it ...
+        if width > k * len(str(int(target))) or target >= k * 10 ** (width - k + 1):
+            return False
+        # ... and the cells are smallest when their lengths are even: q or q+1 digits, leading digit 1
+        q, r = divmod(width, k)
+        low = (r * 10**q if q >= 1 else 0) + ((k - r) * 10 ** (q - 1) if q >= 2 else 0)
+        return target >= low
 
 
 def _row_readings(toks: list[_Tok], spec: _RowSpec) -> _Row | None:
@@ -395,8 +478,8 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec) -> _Row | None:
                 pad_l = [_Tok("empty", core[0].start, core[0].start, "")] * k
                 pad_r = [_Tok("empty", core[-1].end, core[-1].end, "")] * (missing - k)
                 candidates.append(_vals([*pad_l, *core, *pad_r], spec))
-        if any(_splittable(t) and len(t.raw) > 1 for t in core):
-            split, exhaustive = _compositions(core, spec)
+        if any(_splittable(t) and len(t.raw.lstrip("+-")) > 1 for t in core):
+            split, exhaustive = _Splitter(core, spec).run()
             candidates.extend(split)
     if not candidates:
         return None
@@ -480,6 +563,7 @@ _T3_OUTCOMES = tuple(code for code, _, _ in _T3_ROWS[2:20])
 
 
 def _t3_constraints(present: set[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The column identities (I1, I3 and 2021's （六） = Σ sub-rows) among the rows present."""
     out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     if {"new", "carried_in", "processed", "carried_out"} <= present:
         out.append((("new", "carried_in"), ("processed", "carried_out")))
@@ -564,7 +648,8 @@ _T4_SPEC = _RowSpec(ncols=15, sum_groups=((0, 4), (5, 9), (10, 14)))
 _T4_HEADER_MAX = 800
 
 # pre-2019 附表: code → keywords (longer, more specific words first: the alternation picks the first branch)
-_APPX_ANCHOR_RE = re.compile(r"附\s*表\s*(\d*)|统\s*计\s*表")
+_APPX_ANCHOR_RE = re.compile(r"附\s*表\s*(\d+)|^[^\n。，,]{0,30}统\s*计\s*表[ \t\u3000]*$", re.MULTILINE)
+_APPX_ZONE_MAX = 2500  # a 附表 ends at the next one, at the first full stop (prose) or after this many characters
 _APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("_skip", ("否决公开答复",)),
     ("proactive.fulltext_electronic", ("全文电子化",)),
@@ -780,62 +865,81 @@ def _reading_key(reading: Sequence[_Val]) -> tuple[tuple[int | float | None, int
     return tuple((v.value, v.start) for v in reading)
 
 
-_JOINT_CAP = 20_000
+_JOINT_BUDGET = 4_000  # search nodes for the joint choice of 表三 readings
+
+_Constraint = tuple[tuple[str, ...], tuple[str, ...]]  # per column: sum(plus rows) == sum(minus rows)
 
 
 def _joint_solve(
-    resolved: dict[str, list[list[_Val]]],
-    ambiguous: list[str],
-    constraints: list[tuple[tuple[str, ...], tuple[str, ...]]],
+    resolved: dict[str, list[list[_Val]]], ambiguous: list[str], constraints: list[_Constraint]
 ) -> list[dict[str, list[_Val]]]:
-    """Assignments of the ambiguous rows under which every column identity holds (bounded search)."""
+    """Assignments of the ambiguous rows under which every column identity holds.
+
+    Backtracking over rows (fewest readings first); after each choice every identity touching the row is
+    checked against the range the unassigned rows can still reach, so dead branches are cut early. Bounded by
+    ``_JOINT_BUDGET`` nodes; an empty list means "no consistent assignment found" (the caller keeps all readings).
+    """
     if not constraints:
         return []
-    fixed = {code: rs[0] for code, rs in resolved.items() if len(rs) == 1}
-    options = {code: list(resolved[code]) for code in ambiguous}
     ncols = len(APPLICANT_COLUMNS)
-
-    def holds(assign: dict[str, list[_Val]], plus: tuple[str, ...], minus: tuple[str, ...]) -> bool:
+    assign: dict[str, list[_Val]] = {code: rs[0] for code, rs in resolved.items() if len(rs) == 1}
+    order = sorted(ambiguous, key=lambda r: len(resolved[r]))
+    bounds: dict[str, list[tuple[float, float]]] = {}
+    for r in order:
+        cols: list[tuple[float, float]] = []
         for c in range(ncols):
-            lhs = [assign[r][c].value for r in plus]
-            rhs = [assign[r][c].value for r in minus]
-            if any(v is None for v in lhs) or any(v is None for v in rhs):
-                continue
-            if abs(sum(v for v in lhs if v is not None) - sum(v for v in rhs if v is not None)) > 1e-6:
+            values = [o[c].value for o in resolved[r]]
+            if any(v is None for v in values):
+                cols.append((-_INF, _INF))
+            else:
+                nums = [float(v) for v in values if v is not None]
+                cols.append((min(nums), max(nums)))
+        bounds[r] = cols
+    touching = {r: [cs for cs in constraints if r in cs[0] or r in cs[1]] for r in order}
+
+    def consistent(cons: _Constraint) -> bool:
+        plus, minus = cons
+        for c in range(ncols):
+            known, lo, hi = 0.0, 0.0, 0.0
+            vacuous = False
+            for sign, rows in ((1, plus), (-1, minus)):
+                for r in rows:
+                    got = assign.get(r)
+                    if got is not None:
+                        v = got[c].value
+                        if v is None:
+                            vacuous = True
+                            break
+                        known += sign * v
+                    else:
+                        rlo, rhi = bounds[r][c]
+                        lo, hi = (lo + rlo, hi + rhi) if sign > 0 else (lo - rhi, hi - rlo)
+                if vacuous:
+                    break
+            if not vacuous and not known + lo - 1e-6 <= 0 <= known + hi + 1e-6:
                 return False
         return True
 
-    # propagation: a constraint with a single ambiguous row filters that row's readings directly
-    changed = True
-    while changed:
-        changed = False
-        for plus, minus in constraints:
-            open_rows = {r for r in (*plus, *minus) if r in options}
-            if len(open_rows) != 1:
-                continue
-            (r,) = open_rows
-            kept = [o for o in options[r] if holds({**fixed, r: o}, plus, minus)]
-            if kept and len(kept) < len(options[r]):
-                options[r] = kept
-                changed = True
-                if len(kept) == 1:
-                    fixed[r] = kept[0]
-                    del options[r]
-            if not kept:
-                return []
-    order = list(options)
-    total = 1
-    for r in order:
-        total *= len(options[r])
-    if total > _JOINT_CAP:
-        return []
     solutions: list[dict[str, list[_Val]]] = []
-    for combo in product(*(options[r] for r in order)):
-        assign = {**fixed, **dict(zip(order, combo, strict=True))}
-        if all(holds(assign, p, m) for p, m in constraints):
-            solutions.append(assign)
-            if len(solutions) >= _MAX_READINGS:
-                break
+    budget = [_JOINT_BUDGET]
+
+    def search(i: int) -> None:
+        if i == len(order):
+            solutions.append(dict(assign))
+            return
+        r = order[i]
+        for option in resolved[r]:
+            budget[0] -= 1
+            if budget[0] <= 0 or len(solutions) >= _MAX_READINGS:
+                return
+            assign[r] = option
+            if all(consistent(cs) for cs in touching[r]):
+                search(i + 1)
+            del assign[r]
+
+    search(0)
+    if budget[0] <= 0:
+        return []  # not exhaustive: do not pretend a unique answer
     return solutions
 
 
@@ -982,6 +1086,10 @@ def _parse_appendix(text: str) -> list[Cell]:
     cells: list[Cell] = []
     for i, a in enumerate(anchors):
         end = anchors[i + 1].start() if i + 1 < len(anchors) else len(text)
+        end = min(end, a.end() + _APPX_ZONE_MAX)
+        stop = text.find("。", a.end(), end)
+        if stop >= 0:
+            end = stop
         name = f"附表{a.group(1)}" if a.group(1) else "附表"
         cells.extend(_read_appendix(text, _Zone(name, a.end(), end)))
     return cells
@@ -990,13 +1098,16 @@ def _parse_appendix(text: str) -> list[Cell]:
 def _read_appendix(text: str, zone: _Zone) -> list[Cell]:
     out: list[Cell] = []
     last_family = ""
-    for m in _APPX_RE.finditer(text, zone.start, zone.end):
+    pos = zone.start
+    while (m := _APPX_RE.search(text, pos, zone.end)) is not None:
+        pos = m.end()
         code = _APPX_ROWS[int((m.lastgroup or "r0")[1:])][0]
         if code == "_skip":
             continue
         vm = _APPX_VALUE_RE.match(text, m.end(), zone.end)
         if vm is None:
             continue
+        pos = vm.end()
         if code == "_other":
             resolved = _APPX_OTHER_BY_FAMILY.get(last_family)
             if resolved is None:

@@ -16,7 +16,9 @@ SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
 
 # The real model, looked up before tests move EXTRACTOR_HOME away.
 _REAL_HOME = Path(os.environ.get("EXTRACTOR_HOME") or Path.home() / ".extractor").expanduser()
-LIVE_MODEL = Path(os.environ.get("EXTRACTOR_TEST_MODEL") or _REAL_HOME / "models" / "qwen2.5-coder-0.5b-instruct-q4.gguf")
+LIVE_MODEL = Path(
+    os.environ.get("EXTRACTOR_TEST_MODEL") or _REAL_HOME / "models" / "qwen2.5-coder-0.5b-instruct-q4.gguf"
+)
 
 
 def seed_path(stem_prefix: str) -> Path:

@@ -19,12 +19,12 @@ def test_shipped_prompts_load_and_differ() -> None:
     assert "正文" in rendered and "requests_received" in rendered and "同意部分公开" in rendered
 
 
-GOOD = '''version = "{name}"
+GOOD = """version = "{name}"
 description = "d"
 system = "s"
 user = "{fields} {text}"
 list_user = "{text}"
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -55,5 +55,5 @@ def test_version_must_match_file_name(tmp_path: Path) -> None:
 
 
 def test_unknown_version_lists_the_available_ones() -> None:
-    with pytest.raises(PromptError, match="available: .*v1"):
+    with pytest.raises(PromptError, match=r"available: .*v1"):
         load_prompt("nope")

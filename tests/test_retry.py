@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2 as httpx
 import openai
 import pytest
 
@@ -21,8 +21,13 @@ from extractor.retry import RetryPolicy, call_with_retries, is_retryable
 def _status(code: int, headers: dict[str, str] | None = None) -> openai.APIStatusError:
     request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
     response = httpx.Response(code, headers=headers or {}, request=request, json={"error": {"message": "x"}})
-    cls = {429: openai.RateLimitError, 400: openai.BadRequestError, 401: openai.AuthenticationError,
-           404: openai.NotFoundError, 500: openai.InternalServerError}.get(code, openai.APIStatusError)
+    cls = {
+        429: openai.RateLimitError,
+        400: openai.BadRequestError,
+        401: openai.AuthenticationError,
+        404: openai.NotFoundError,
+        500: openai.InternalServerError,
+    }.get(code, openai.APIStatusError)
     return cls("boom", response=response, body=None)
 
 

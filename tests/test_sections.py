@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from extractor.documents import read_document
@@ -22,7 +24,12 @@ EXPECTED = {
         ["overview", "overview", "proactive", "requests", "consultation", "review_litigation", "problems", "appendix"],
         ["fees"],
     ),
-    "002": ("pre2019_stat2014", 2018, ["overview", "proactive", "requests", "fees", "review_litigation", "problems"], []),
+    "002": (
+        "pre2019_stat2014",
+        2018,
+        ["overview", "proactive", "requests", "fees", "review_litigation", "problems"],
+        [],
+    ),
     "003": (
         "pre2019_freeform",
         2017,
@@ -49,7 +56,7 @@ def test_sections_cover_the_text_in_order() -> None:
     split = split_sections(doc.normalized)
     spans = [(s.start, s.end) for s in split.sections]
     assert spans == sorted(spans)
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
     # the last section runs to the end of the text (less trailing whitespace)
     assert doc.normalized[spans[-1][1] :].strip() == ""
 
@@ -119,8 +126,17 @@ def test_no_headings_gives_one_unknown_section() -> None:
         ("没有任何表格标签的正文", 2021, "unknown"),
         ("本年新制作数量 属于已主动公开范围", 2019, "hybrid"),
     ],
-    ids=["2021", "2019", "2019-format-late", "both-national", "stat2014", "freeform", "pre2019-no-table",
-         "unknown", "national+legacy"],
+    ids=[
+        "2021",
+        "2019",
+        "2019-format-late",
+        "both-national",
+        "stat2014",
+        "freeform",
+        "pre2019-no-table",
+        "unknown",
+        "national+legacy",
+    ],
 )
 def test_template_by_labels_not_year(text: str, year: int, template: str) -> None:
     assert detect_template(text, year) == template

@@ -23,7 +23,9 @@ def extract(
     provider: Annotated[str | None, Opt(help="rules | local | openai | hybrid [env EXTRACTOR_PROVIDER]")] = None,
     prompt: Annotated[str | None, Opt(help="prompt version in prompts/ [env EXTRACTOR_PROMPT]")] = None,
     model: Annotated[str | None, Opt(help="model name (remote) or known local model [env EXTRACTOR_MODEL]")] = None,
-    model_path: Annotated[Path | None, Opt(help="any GGUF file for the local provider [env EXTRACTOR_MODEL_PATH]")] = None,
+    model_path: Annotated[
+        Path | None, Opt(help="any GGUF file for the local provider [env EXTRACTOR_MODEL_PATH]")
+    ] = None,
     base_url: Annotated[str | None, Opt(help="OpenAI-compatible base URL [env EXTRACTOR_BASE_URL]")] = None,
     api_key: Annotated[str | None, Opt(help="API key [env EXTRACTOR_API_KEY or OPENAI_API_KEY]")] = None,
     concurrency: Annotated[int | None, Opt(help="reports processed at once [env EXTRACTOR_CONCURRENCY]")] = None,
@@ -50,8 +52,10 @@ def extract(
         TextColumn("[bold]extract[/]"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("failed {task.fields[failed]} · calls {task.fields[calls]} · cache {task.fields[hits]} · "
-                   "tokens {task.fields[tokens]}"),
+        TextColumn(
+            "failed {task.fields[failed]} · calls {task.fields[calls]} · cache {task.fields[hits]} · "
+            "tokens {task.fields[tokens]}"
+        ),
         TimeElapsedColumn(),
         console=console,
         disable=quiet,

@@ -1,0 +1,137 @@
+"""Cassettes: record the model's HTTP answers once with the live local model, replay them offline forever.
+
+Cassettes are JSON files under ``cassettes/<config>/<report>.json`` with request and response bodies stored parsed
+(readable, UTF-8) and with volatile and secret headers dropped. Replay matches on method, path and the canonical
+JSON body, so a changed prompt, schema or section text misses the cassette; that miss raises
+:class:`~extractor.errors.CassetteMissing` naming the file and the command that re-records it — it never falls
+through to a real model call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import vcr
+from vcr.request import Request
+
+from .config import resolve
+from .errors import CassetteMissing
+from .local_model import MODELS
+from .pipeline import Engine, make_engine
+
+Mode = Literal["replay", "record", "live"]
+RERECORD = "extractor eval --record"
+_REPLAY_URL = "http://127.0.0.1:9/v1"  # the discard port: a request that escapes the cassette fails at once
+_KEEP_RESPONSE_HEADERS = {"content-type"}
+
+
+def _canonical(body: Any) -> Any:
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    try:
+        return json.loads(body)
+    except (TypeError, ValueError):
+        return body
+
+
+def _json_body(r1: Request, r2: Request) -> None:
+    if _canonical(r1.body) != _canonical(r2.body):
+        raise AssertionError("request bodies differ")
+
+
+def _scrub_request(request: Request) -> Request:
+    request.headers = {}
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    response["headers"] = {k: v for k, v in response.get("headers", {}).items() if k.lower() in _KEEP_RESPONSE_HEADERS}
+    return response
+
+
+class _ReadableJson:
+    """vcrpy serializer storing bodies as parsed JSON (no \\uXXXX escapes), so cassette diffs are reviewable."""
+
+    @staticmethod
+    def serialize(cassette: dict[str, Any]) -> str:
+        out = []
+        for item in cassette["interactions"]:
+            req, resp = dict(item["request"]), dict(item["response"])
+            req["body"] = _canonical(req.get("body"))
+            body = dict(resp.get("body", {}))
+            body["string"] = _canonical(body.get("string"))
+            resp["body"] = body
+            out.append({"request": req, "response": resp})
+        return json.dumps({"version": cassette.get("version", 1), "interactions": out}, ensure_ascii=False, indent=1)
+
+    @staticmethod
+    def deserialize(text: str) -> dict[str, Any]:
+        data = json.loads(text)
+        for item in data["interactions"]:
+            req, resp = item["request"], item["response"]
+            if req.get("body") is not None and not isinstance(req["body"], str):
+                req["body"] = json.dumps(req["body"], ensure_ascii=False)
+            string = resp["body"].get("string")
+            if string is not None and not isinstance(string, str):
+                string = json.dumps(string, ensure_ascii=False)
+            resp["body"]["string"] = (string or "").encode("utf-8")
+        return data  # type: ignore[no-any-return]
+
+
+def _recorder(mode: Mode) -> vcr.VCR:
+    recorder = vcr.VCR(
+        serializer="readable_json",
+        record_mode="all" if mode == "record" else "none",
+        match_on=["method", "path", "json_body"],
+        before_record_request=_scrub_request,
+        before_record_response=_scrub_response,
+        decode_compressed_response=True,
+    )
+    recorder.register_serializer("readable_json", _ReadableJson)
+    recorder.register_matcher("json_body", _json_body)
+    return recorder
+
+
+def cassette_path(root: Path, config: str, report: str) -> Path:
+    return root / config / f"{report}.json"
+
+
+@contextmanager
+def session(
+    provider: str, model: str, prompt: str, cassette: Path | None, mode: Mode = "replay"
+) -> Iterator[Engine]:
+    """An engine whose model traffic is replayed from (or recorded to) ``cassette``.
+
+    ``replay`` needs no model on disk; ``record`` and ``live`` run the local model (``model`` is a known local
+    model name). The response cache is off inside a session so every ask is an HTTP exchange.
+    """
+    if provider == "rules":
+        yield Engine("rules")
+        return
+    spec = MODELS.get(model)
+    served = spec.filename if spec else model
+    if mode == "replay":
+        if cassette is None or not cassette.is_file():
+            raise CassetteMissing(cassette or Path("?"), RERECORD)
+        settings = resolve(provider="openai", base_url=_REPLAY_URL, api_key="replay", model=served, prompt=prompt,
+                           cache=False, max_retries=0)  # fmt: skip
+        engine = make_engine(settings)
+        engine.provider = provider  # the engine behaves as the recorded provider; only the transport differs
+    else:
+        settings = resolve(provider=provider, model=model, prompt=prompt, cache=False)
+        engine = make_engine(settings)
+    if mode == "live" or cassette is None:
+        yield engine
+        return
+    cassette.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with _recorder(mode).use_cassette(str(cassette)):
+            yield engine
+    except CassetteMissing as e:
+        raise CassetteMissing(cassette, RERECORD) from e

@@ -1,0 +1,145 @@
+"""The pipeline: providers, hybrid merging, provenance, bulk runs with isolation and resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from extractor.documents import read_text
+from extractor.errors import NotAReportError
+from extractor.pipeline import Engine, export_tables, process, process_document, run
+from extractor.prompts import load_prompt
+
+from .conftest import SEEDS, seed_path
+from .fakes import FakeAsker
+
+
+def test_rules_values_point_at_their_original_text() -> None:
+    record = process(seed_path("002"), Engine("rules"))  # traditional script: offsets must map back
+    original = seed_path("002").read_text(encoding="utf-8")
+    q = record.indicators.get("requests.received")
+    assert q is not None and q.value == 9532 and q.engine == "rules"
+    assert q.source.start is not None and q.source.end is not None
+    assert "9532" in original[q.source.start : q.source.end]
+    dyn = record.indicators.get("proactive.category.dynamics")
+    assert dyn is not None and dyn.value == 96000 and dyn.qualifier == "approx"
+    assert "9.6萬" in original[dyn.source.start or 0 : dyn.source.end or 0]
+
+
+def test_hybrid_asks_only_for_what_rules_left_empty() -> None:
+    fake = FakeAsker(answers={"requests": {"requests_channel_email": "电子邮件申请3宗"}})
+    engine = Engine("hybrid", client=fake, prompt=load_prompt("v1"), model_name="fake")
+    doc = read_text(
+        "某局2016年政府信息公开工作年度报告\n一、概述\n本局认真做好政府信息公开工作。\n"
+        "二、主动公开政府信息情况\n全年主动公开政府信息624条。\n"
+        "三、依申请公开情况\n共收到信息公开申请9宗，其中网上申请6宗，电子邮件申请3宗。\n",
+        "bureau.txt",
+    )
+    record = process_document(doc, engine)
+    asked = dict(fake.calls)
+    assert "proactive.total" not in asked.get("proactive", [])  # rules already have it
+    assert "requests.received" not in asked["requests"] and "requests.channel.email" in asked["requests"]
+    email = record.indicators.get("requests.channel.email")
+    assert email is not None
+    if email.engine == "model":
+        assert email.value == 3 and email.grounded and email.model == "fake"
+
+
+def test_hybrid_disagreement_keeps_rules_and_records_a_finding() -> None:
+    # the rules read 81 from the 附表; the model, asked in the prose section, reads 80 there
+    fake = FakeAsker(answers={"proactive": {"proactive_total": "本年度共发布各类信息80条"}})
+    engine = Engine("hybrid", client=fake, prompt=load_prompt("v1"), model_name="fake")
+    doc = read_text(
+        "某局2016年政府信息公开工作年度报告\n二、主动公开政府信息情况\n本年度共发布各类信息80条。\n"
+        "七、附表\n附表1 主动公开情况统计\n\t指标\n\t数量\n\t主动公开信息数\n\t81\n",
+        "bureau.txt",
+    )
+    record = process_document(doc, engine)
+    q = record.indicators.get("proactive.total")
+    assert q is not None and q.value == 81 and q.engine == "rules"
+    assert [a.value for a in record.alternates["proactive.total"]] == [80]
+    finding = next(f for f in record.findings if f.check == "hybrid.disagreement")
+    assert (finding.expected, finding.found, finding.cells) == (81, 80, ["proactive.total"])
+
+
+def test_local_model_value_has_provenance() -> None:
+    fake = FakeAsker(answers={"unknown": {"proactive_total": "主动公开政府信息624条"}})
+    engine = Engine("local", client=fake, prompt=load_prompt("v1"), model_name="fake")
+    doc = read_text("本机关2016年政府信息公开工作：主动公开政府信息624条。", "x.txt")
+    q = process_document(doc, engine).indicators.get("proactive.total")
+    assert q is not None and q.value == 624 and q.engine == "model"
+    assert q.grounded is True and q.source.quote == "主动公开政府信息624条"
+
+
+def test_ungrounded_model_value_is_flagged() -> None:
+    fake = FakeAsker(answers={"unknown": {"proactive_total": "主动公开政府信息999条"}}, verified=False)
+    engine = Engine("local", client=fake, prompt=load_prompt("v1"), model_name="fake")
+    doc = read_text("本机关2016年政府信息公开工作：主动公开政府信息624条。", "x.txt")
+    q = process_document(doc, engine).indicators.get("proactive.total")
+    assert q is not None and q.value == 999 and q.grounded is False and q.verified is False
+    assert q.source.start is None
+
+
+def test_not_a_report() -> None:
+    with pytest.raises(NotAReportError):
+        process_document(read_text("今天天气很好，我们去公园散步。", "walk.txt"), Engine("rules"))
+
+
+def _copy_seeds(dest: Path) -> Path:
+    dest.mkdir()
+    for p in SEEDS.glob("*.txt"):
+        shutil.copy(p, dest / p.name)
+    return dest
+
+
+def test_bulk_run_isolates_failures_and_resumes(tmp_path: Path) -> None:
+    inputs = _copy_seeds(tmp_path / "in")
+    (inputs / "empty.txt").write_text("")
+    (inputs / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    out = tmp_path / "out"
+    stats = run([inputs], out, Engine("rules"))
+    assert (stats.reports, stats.failed) == (5, 2)
+    records = (out / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(records) == 5
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {e["report"] for e in errors} == {"empty", "binary"}
+    assert all(e["message"] and e["path"] for e in errors)
+    rows = list(csv.DictReader((out / "indicators.csv").open(encoding="utf-8")))
+    assert {r["report"] for r in rows} == {p.stem for p in SEEDS.glob("*.txt")}
+    assert set(rows[0]) == {"report", "code", "value", "unit", "qualifier", "derived", "engine", "quote", "start", "end"}
+
+    # second run: nothing new to do; the failed inputs are tried again and still fail
+    again = run([inputs], out, Engine("rules"))
+    assert (again.reports, again.skipped, again.failed) == (0, 5, 2)
+    assert len((out / "records.jsonl").read_text(encoding="utf-8").splitlines()) == 5
+    assert len((out / "errors.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_resume_after_a_torn_last_line(tmp_path: Path) -> None:
+    inputs = _copy_seeds(tmp_path / "in")
+    out = tmp_path / "out"
+    run([inputs], out, Engine("rules"))
+    lines = (out / "records.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    # simulate a kill in the middle of writing the 4th record
+    (out / "records.jsonl").write_text("".join(lines[:3]) + lines[3][: len(lines[3]) // 2], encoding="utf-8")
+    (out / "indicators.csv").write_text("report,code\nhalf", encoding="utf-8")
+    stats = run([inputs], out, Engine("rules"))
+    assert (stats.reports, stats.skipped) == (2, 3)
+    names = [json.loads(x)["report"] for x in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(names) == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    reports = {r["report"] for r in csv.DictReader((out / "indicators.csv").open(encoding="utf-8"))}
+    assert len(reports) == 5
+
+
+def test_export_tables_rebuilds_from_records(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run([seed_path("004")], out, Engine("rules"))
+    (out / "indicators.csv").unlink()
+    export_tables(out)
+    rows = list(csv.DictReader((out / "indicators.csv").open(encoding="utf-8")))
+    cell = next(r for r in rows if r["code"] == "requests.new.natural_person")
+    assert cell["value"] == "16302" and cell["engine"] == "rules" and cell["start"]

@@ -23,6 +23,7 @@ Normalization (:func:`normalize`) keeps, for every normalized character, the ind
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
@@ -37,7 +38,6 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -60,7 +60,6 @@ __all__ = [
 
 Kind = Literal["txt", "html", "pdf", "docx"]
 Script = Literal["simplified", "traditional"]
-OffsetMap = array  # array('i'): normalized index -> original index
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ _DIGIT_CJK_SPACES = re.compile(f" (?:(?<=[0-9] ) *(?=[{_CJK}])|(?<=[{_CJK}] ) *(
 _CR = re.compile(r"\r(\n?)")
 
 # A number followed by a unit of quantity. Noise rules never delete a line holding one (years and dates are fine).
-_QUANTITY = re.compile(r"\d(?:[\d,.]*\d)?\s*(?:件|项|条|宗|个|万|亿|%|元|次|人|份|篇|场|期|家|户|所|批|页|天|日内)")
+_QUANTITY = re.compile(r"\d(?:[\d,.]*\d)?\s*(?:件|项|条|宗|个|万|亿|%|元|次|人|份|篇|场|期|家|户|所|批|天|日内)")
 
 _PAGE_MARK = r"[-—–]{1,2}[ \t]*\d{1,4}[ \t]*[-—–]{1,2}"
 
@@ -182,8 +181,7 @@ _NOISE_RE = re.compile(
     re.MULTILINE,
 )
 
-# (start, end, replacement, source index of each replacement char relative to start, or None for "aligned")
-_Edit = tuple[int, int, str, "Sequence[int] | None"]
+_Edit = tuple[int, int, str]  # replace text[start:end] by the string
 
 
 class _IdentityCache:
@@ -297,68 +295,84 @@ def detect_script(text: str) -> Script:
     converted: str = _opencc("t2s.json").convert(text)
     if converted == text:
         return "simplified"
-    changed = _count_changed(text, converted)
-    cjk = len(_CJK_RE.findall(text))
+    # The share is measured on the lines of a sample: enough chars to decide, and a phrase that changes length
+    # (rare in t2s) only shifts its own line.
+    changed = cjk = 0
+    for a, b in zip(text[:_SAMPLE].split("\n"), converted[:_SAMPLE].split("\n"), strict=False):
+        if len(a) == len(b):
+            changed += sum(map(str.__ne__, a, b))
+        cjk += len(_CJK_RE.findall(a))
     return "traditional" if cjk and changed / cjk >= _TRADITIONAL_SHARE else "simplified"
 
 
-def _count_changed(text: str, converted: str) -> int:
-    if len(text) == len(converted):
-        return sum(map(str.__ne__, text, converted))
-    # A phrase changed length somewhere: compare line by line so one shift does not count the rest as changed.
-    return sum(sum(map(str.__ne__, a, b)) for a, b in zip(text.split("\n"), converted.split("\n"), strict=False))
+_SAMPLE = 4000
 
 
 def _to_simplified(text: str) -> tuple[str, array[int]]:
     """Traditional -> simplified with an offset map. Phrases may change length (最佳化 -> 优化), never across a newline."""
     converted: str = _opencc("tw2mainland").convert(text)
-    if len(converted) == len(text):
-        src_lines, out_lines = text.split("\n"), converted.split("\n")
-        if all(len(a) == len(b) for a, b in zip(src_lines, out_lines, strict=True)):
-            return converted, _identity(len(text))
-    offsets = array("i")
-    src = 0
-    out_lines = converted.split("\n")
-    src_lines = text.split("\n")
+    src_lines, out_lines = text.split("\n"), converted.split("\n")
     if len(out_lines) != len(src_lines):  # a newline was converted: give up alignment, map proportionally
-        return _apply(text, _identity(len(text)), [(0, len(text), converted, None)])
+        return _apply(text, _identity(len(text)), [(0, len(text), converted)])
+    if len(converted) == len(text) and all(len(a) == len(b) for a, b in zip(src_lines, out_lines, strict=True)):
+        return converted, _identity(len(text))
+    changed = {c for a, b in zip(src_lines, out_lines, strict=True) if len(a) != len(b) for c in a}
+    per_char = _char_conversions(changed)
+    offsets = array("i")
+    identity = _identity(len(text))
+    src = 0
     for a, b in zip(src_lines, out_lines, strict=True):
         if len(a) == len(b):
-            offsets.extend(range(src, src + len(a)))
+            offsets.extend(identity[src : src + len(a)])
         else:
-            offsets.extend(src + i for i in _align(a, b))
+            offsets.extend(src + i for i in _align(a, b, per_char))
         offsets.append(src + len(a))  # the newline (one too many after the last line; trimmed below)
         src += len(a) + 1
     del offsets[len(converted) :]
     return converted, offsets
 
 
-def _align(src: str, out: str) -> list[int]:
+def _char_conversions(chars: set[str]) -> dict[str, str]:
+    """Each char converted on its own (no phrase context), in one OpenCC call."""
+    ordered = sorted(chars)
+    pieces = _opencc("tw2mainland").convert("\n".join(ordered)).split("\n")
+    return dict(zip(ordered, pieces, strict=True)) if len(pieces) == len(ordered) else {c: c for c in ordered}
+
+
+def _align(src: str, out: str, per_char: dict[str, str]) -> list[int]:
     """For each char of `out` (a phrase conversion of `src`), the index of the `src` char it stands for.
 
-    Converting char by char gives a string that differs from `out` only where a phrase changed; diffing the two
-    pins every unchanged char exactly and spreads a changed phrase proportionally over the chars it replaced.
+    Converting char by char gives a string that differs from `out` only where a phrase changed. Walking both, the
+    chars that agree map one to one; at a disagreement the walk resyncs a few chars on, and the phrase in between
+    maps proportionally onto the source chars it replaced.
     """
-    per_char = _opencc("tw2mainland").convert("\n".join(src)).split("\n")
-    if len(per_char) != len(src):
-        per_char = list(src)
-    chars: list[str] = []
-    owner: list[int] = []  # owner[k]: index in src of chars[k]
-    for i, piece in enumerate(per_char):
-        chars.extend(piece)
-        owner.extend([i] * len(piece))
+    pieces = [per_char.get(c, c) for c in src]
+    chars = "".join(pieces)
+    owner = [i for i, piece in enumerate(pieces) for _ in piece]  # owner[k]: index in src of chars[k]
     result: list[int] = []
-    matcher = SequenceMatcher(None, "".join(chars), out, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            result.extend(owner[i1:i2])
-        elif tag == "replace":
-            lo, hi = owner[i1], owner[i2 - 1] + 1
-            result.extend(lo + (k * (hi - lo)) // (j2 - j1) for k in range(j2 - j1))
-        elif tag == "insert":
-            anchor = owner[i1 - 1] if i1 > 0 else 0
-            result.extend([anchor] * (j2 - j1))
+    i = j = 0
+    while j < len(out):
+        if i < len(chars) and chars[i] == out[j]:
+            result.append(owner[i])
+            i, j = i + 1, j + 1
+            continue
+        di, dj = _resync(chars, i, out, j)
+        lo = owner[i] if i < len(owner) else (owner[-1] if owner else 0)
+        hi = owner[i + di - 1] + 1 if di else lo + 1
+        result.extend(lo + k * (hi - lo) // dj for k in range(dj))
+        i, j = i + di, j + dj
     return result
+
+
+def _resync(a: str, i: int, b: str, j: int, window: int = 3, reach: int = 8) -> tuple[int, int]:
+    """The shortest skip (di, dj) after which a[i+di:] and b[j+dj:] agree again for `window` chars (or to the end)."""
+    for total in range(1, 2 * reach + 1):
+        for di in range(max(0, total - reach), min(total, reach) + 1):
+            dj = total - di
+            x, y = a[i + di : i + di + window], b[j + dj : j + dj + window]
+            if x == y and (len(x) == window or (i + di + len(x) == len(a) and j + dj + len(y) == len(b))):
+                return di, dj
+    return len(a) - i, len(b) - j  # no resync in reach: the rest of the line is one replaced run
 
 
 def _half_width(text: str) -> str:
@@ -372,14 +386,14 @@ def _space_edits(text: str) -> list[_Edit]:
     edits: list[_Edit] = []
     if "\r" in text:
         # "\r\n" -> drop the "\r" (the "\n" keeps its own offset); a lone "\r" becomes "\n".
-        edits.extend((m.start(), m.start() + 1, "" if m.group(1) else "\n", None) for m in _CR.finditer(text))
-    edits.extend((m.start(), m.end(), "", None) for m in _DIGIT_CJK_SPACES.finditer(text))
+        edits.extend((m.start(), m.start() + 1, "" if m.group(1) else "\n") for m in _CR.finditer(text))
+    edits.extend((m.start(), m.end(), "") for m in _DIGIT_CJK_SPACES.finditer(text))
     edits.sort()
     return edits
 
 
 def _noise_edits(text: str) -> list[_Edit]:
-    return [(m.start(), m.end(), "", None) for m in _NOISE_RE.finditer(text) if not _QUANTITY.search(m.group())]
+    return [(m.start(), m.end(), "") for m in _NOISE_RE.finditer(text) if not _QUANTITY.search(m.group())]
 
 
 def _apply(text: str, offsets: array[int], edits: Sequence[_Edit]) -> tuple[str, array[int]]:
@@ -389,14 +403,12 @@ def _apply(text: str, offsets: array[int], edits: Sequence[_Edit]) -> tuple[str,
     parts: list[str] = []
     new = array("i")
     pos = 0
-    for start, end, repl, rel in edits:
+    for start, end, repl in edits:
         parts.append(text[pos:start])
         new.extend(offsets[pos:start])
         if repl:
             parts.append(repl)
-            if rel is not None:
-                new.extend(offsets[start + r] for r in rel)
-            elif len(repl) == end - start:
+            if len(repl) == end - start:
                 new.extend(offsets[start:end])
             else:  # proportional: each new char maps into the replaced span, monotone
                 width = max(end - start, 1)
@@ -412,8 +424,16 @@ def _apply(text: str, offsets: array[int], edits: Sequence[_Edit]) -> tuple[str,
 # Reading files
 # --------------------------------------------------------------------------------------------------------------------
 
-_SUFFIX_KIND: dict[str, Kind] = {".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf"}
-_SUFFIX_KIND[".docx"] = "docx"
+_SUFFIX_KIND: dict[str, Kind] = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".html": "html",
+    ".htm": "html",
+    ".shtml": "html",  # server-side-include pages, common on government sites
+    ".xhtml": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
 _SUPPORTED = ".txt, .html/.htm, .pdf, .docx"
 
 
@@ -524,18 +544,18 @@ def _decode_guess(path: Path, raw: bytes) -> tuple[str, str]:
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             try:
-                return raw.decode(codec), codec
+                return _decode(raw, codec)
             except UnicodeDecodeError:
                 raise InputError(path, f"undetectable or mixed text encoding (invalid {codec} after its BOM)") from None
+    if b"\x00" in raw:  # no text encoding but UTF-16/32 has NUL bytes
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is None:
+            raise InputError(path, "binary file, not text")
+        return utf16
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return _decode(raw, "utf-8")
     except UnicodeDecodeError:
         pass
-    utf16 = _utf16_without_bom(raw)
-    if utf16 is not None:
-        return utf16
-    if b"\x00" in raw:
-        raise InputError(path, "binary file, not text")
     return _detect_legacy(path, raw)
 
 
@@ -546,9 +566,8 @@ def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
     even, odd = raw[0::2].count(0), raw[1::2].count(0)
     if max(even, odd) < len(raw) // 2 * 0.02 or max(even, odd) < 3 * min(even, odd):
         return None
-    codec = "utf-16-le" if odd > even else "utf-16-be"
     try:
-        text = raw.decode(codec)
+        text, codec = _decode(raw, "utf-16-le" if odd > even else "utf-16-be")
     except UnicodeDecodeError:
         return None
     # Random binary also decodes as UTF-16; real text is mostly ASCII, CJK and CJK punctuation.
@@ -570,10 +589,15 @@ def _detect_legacy(path: Path, raw: bytes) -> tuple[str, str]:
     detected = _codec_key(chosen.encoding)
     for codec in (*_SUPERSETS.get(detected, ()), detected):
         try:
-            return raw.decode(codec), codec
+            return _decode(raw, codec)
         except (UnicodeDecodeError, LookupError):
             continue
     raise InputError(path, f"undetectable or mixed text encoding (not valid {detected})")
+
+
+def _decode(raw: bytes, codec: str) -> tuple[str, str]:
+    """Strict decoding; the codec under its canonical Python name ("utf-8", "gb18030", "cp950", "utf-16-le")."""
+    return raw.decode(codec), codecs.lookup(codec).name
 
 
 def _codec_key(name: str) -> str:
@@ -625,7 +649,7 @@ def _decode_html(path: Path, raw: bytes) -> tuple[str, str]:
             declared = _codec_key(m.group(1).decode("ascii"))
             for codec in (*_SUPERSETS.get(declared, ()), declared):
                 try:
-                    return raw.decode(codec), codec
+                    return _decode(raw, codec)
                 except (UnicodeDecodeError, LookupError):
                     continue  # the page lies about its charset: detect instead
     return _decode_text(path, raw)
@@ -860,26 +884,41 @@ def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
     lines: list[_Line] = []
     for chunk in chunks:
         last = lines[-1] if lines else None
-        tol = 0.4 * chunk.size
-        if last is not None and not chunk.broken and abs(chunk.y - last.y) <= tol:
+        if last is None or chunk.broken:
+            lines.append(_new_line(chunk))
+        elif abs(chunk.y - last.y) <= 0.4 * chunk.size:
             _extend_line(last, chunk)
-        elif last is not None and not chunk.broken and chunk.y > last.y + tol and _merge_wrapped_cell(lines, chunk):
+        elif chunk.y > last.y and _merge_wrapped_cell(lines, chunk):
             pass
+        elif _taller_neighbour(last, chunk):
+            _extend_line(last, chunk)
         else:
-            text = chunk.text.strip(" ")
-            end = chunk.x + _width(text, chunk.size)
-            lines.append(_Line([text], chunk.x, chunk.x, chunk.y, end, chunk.size))
+            lines.append(_new_line(chunk))
     return lines
 
 
+def _new_line(chunk: _Chunk) -> _Line:
+    text = chunk.text.strip(" ")
+    return _Line([text], chunk.x, chunk.x, chunk.y, chunk.x + _width(text, chunk.size), chunk.size)
+
+
+def _taller_neighbour(last: _Line, chunk: _Chunk) -> bool:
+    """A cell whose text starts a little above the last line and right of its end: the next cell of the same row,
+    taller (it wraps) than the single line before it, which the table centres vertically."""
+    return 0 < chunk.y - last.y <= 2.5 * chunk.size and chunk.x > last.end_x + chunk.size
+
+
 def _extend_line(line: _Line, chunk: _Chunk) -> None:
+    # pypdf starts a chunk with a space when it saw a gap before it; a chunk without one continues the text.
+    text = chunk.text.lstrip(" ")
     gap = chunk.x - line.end_x
-    if gap > 1.5 * chunk.size:
-        line.cells.append(chunk.text.strip(" "))
+    if gap > 2 * chunk.size or (gap > 0.8 * chunk.size and chunk.text.startswith(" ")):
+        line.cells.append(text)
         line.cell_x = chunk.x
+        line.y = chunk.y
     else:
         line.cells[-1] += chunk.text
-    line.end_x = max(line.end_x, chunk.x + _width(chunk.text, chunk.size))
+    line.end_x = max(line.end_x, chunk.x + _width(text, chunk.size))
 
 
 def _merge_wrapped_cell(lines: list[_Line], chunk: _Chunk) -> bool:
@@ -951,7 +990,8 @@ def _running_lines(pages: list[list[str]]) -> frozenset[str]:
         return frozenset()
     counts: Counter[str] = Counter()
     for page in pages:
-        counts.update({_mask(line) for line in (*page[:_EDGE], *page[-_EDGE:]) if "\t" not in line})
+        # Bare numbers are left to the page-index check of _is_furniture: "#" would match any lone table cell.
+        counts.update({_mask(line) for line in (*page[:_EDGE], *page[-_EDGE:]) if "\t" not in line} - {"#"})
     needed = max(2, math.ceil(len(pages) / 2))
     return frozenset(key for key, n in counts.items() if n >= needed)
 

@@ -18,8 +18,7 @@ Rules, in short:
 * Decided: "9个方面32个项目" are real counts (of an assessment scheme), so they are *not* stop-listed; no prose
   rule maps them to a code.
 
-This module imports nothing from the project: it sits in the bottom layer beside ``extractor.models`` (an
-independent sibling in the import-linter contract), so ``Qualifier`` is restated here with the same literals.
+This module imports nothing from the project but the ``Qualifier`` type of ``extractor.models``.
 """
 
 from __future__ import annotations
@@ -27,9 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
-Qualifier = Literal["exact", "approx", "at_least", "at_most"]  # same literals as extractor.models.Qualifier
+from .models import Qualifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +102,6 @@ STOP_PHRASES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-
 def _by_first_char(alternatives: list[str]) -> str:
     """One alternation, grouped by first character: each branch starts with a literal, so the regex engine skips
     every position whose character starts no alternative (and tries few branches where one does)."""
@@ -116,6 +113,7 @@ def _by_first_char(alternatives: list[str]) -> str:
 
 _STOP = re.compile(_by_first_char([re.escape(p) for p in sorted(set(STOP_PHRASES), key=len, reverse=True)]))
 _STOP_MAX = max(map(len, STOP_PHRASES))
+_STOP_SET = frozenset(STOP_PHRASES)
 # A candidate number: a run of digits or Chinese numerals (a charset-led pattern, so the scan is fast).
 _SCAN = re.compile(rf"[\d{_CN_CHARS}][\d,.{_CN_CHARS}]*")
 _PRE_END = re.compile(r"(?:不超过|超过|多达|将近|接近|大约|不足|不到|逾|近|约|上|增加了?|减少了?|[+\-])\Z")
@@ -123,7 +121,7 @@ _PRE_LAST = frozenset("过达近足到逾约上加少了+-")
 _CN_NEXT = frozenset("多余以左" + "".join(u[0] for u in UNITS))  # what may follow a Chinese-numeral count
 _PHONE_WORDS = ("电话", "联系", "热线", "传真", "手机", "号码")
 _URL_CHARS = re.compile(r"(?:https?://|www\.)[!-~]*\Z")
-_CODE_BEFORE = frozenset("@/_:#%&=?~\\")
+_CODE_BEFORE = frozenset("@/_#&=?~\\")  # not ":": "网上申请:6178件" is a label and its value
 _CODE_AFTER = frozenset("@/_#=&?~\\")
 _FULL_WIDTH = re.compile("[\uff01-\uff0b\uff0d-\uff1a\uff1c-\uff5e\u3000]")  # not "，" "；": they stay
 _DATE_NEXT = frozenset("年月日号时点分秒周天岁")
@@ -132,15 +130,17 @@ _WORD_BEFORE_YI = frozenset("统唯同进单逐划专合归整万纯均第之其
 _CJK_LO, _CJK_HI = "\u4e00", "\u9fff"
 
 # Explicit zero statements (domain.md §5), by topic: the prose rules map each topic to its codes.
+_WHEN = r"(?:年内|全年|本年度?|今年)"
+_NONE_HAPPENED = rf"(?:{_WHEN}?(?:未|没有)(?:发生|出现|有)|{_WHEN}无)[^。；;\n]{{0,15}}?"
+_BOTH = r"行政复议(?:或者?|和|及|、)(?:被)?(?:提起)?行政诉讼"
+_NOT_OUTCOME = r"(?!(?:案件)?(?:败诉|被?纠错|被撤销))"  # "未发生行政诉讼败诉" says nothing of the total
 ZERO_PHRASES: tuple[tuple[str, str], ...] = (
-    ("requests", r"(?:全年|本年度?|年内)?(?:未|没有)(?:收到|受理|接到|接收)(?:任何)?(?:政府)?信息公开(?:的)?申请"),
-    (
-        "review_litigation",
-        r"(?:年内|全年|本年度?)?(?:未|没有)(?:发生|出现|有)[^。；;\n]{0,15}?行政复议(?:或者?|和|及|、)"
-        r"(?:被)?(?:提起)?行政诉讼",
-    ),
-    ("review", r"(?:年内|全年|本年度?)?(?:未|没有)(?:发生|出现|有)[^。；;\n]{0,15}?行政复议"),
-    ("litigation", r"(?:年内|全年|本年度?)?(?:未|没有)(?:发生|出现|有)[^。；;\n]{0,15}?行政诉讼"),
+    ("requests", rf"{_WHEN}?(?:未|没有)(?:收到|受理|接到|接收)(?:任何)?(?:政府)?信息公开(?:的)?申请"),
+    ("requests", rf"{_WHEN}无(?:依申请公开|(?:政府)?信息公开申请)"),
+    ("review_litigation", _NONE_HAPPENED + _BOTH + _NOT_OUTCOME),
+    ("review_litigation", r"行政复议(?:、|和|及|或)行政诉讼(?:案件)?(?:数量?)?均为(?:0|零)"),
+    ("review", _NONE_HAPPENED + "行政复议" + _NOT_OUTCOME),
+    ("litigation", _NONE_HAPPENED + "行政诉讼" + _NOT_OUTCOME),
     ("fees", r"未向申请人收取(?:任何)?费用"),
     ("fees", r"(?:依申请公开|信息公开)[^。；;\n]{0,12}?不收取(?:任何)?费用"),
     ("fees", r"(?:未|没有)收取(?:任何)?(?:信息处理费|费用|检索费|复制费)"),
@@ -200,7 +200,8 @@ def _value(ar: str | None, cn: str | None, armul: str | None, mul2: str | None) 
     return float(number), rounded
 
 
-def _build(m: re.Match[str]) -> Number:
+def _build(m: re.Match[str], printed: str) -> Number:
+    """A Number from a token match; ``printed`` is the string as given (before full-width folding), for ``raw``."""
     pre, sign, ar, armul, cn, q1, mul2, unit, q2 = m.groups()
     value, rounded = _value(ar, cn, armul, mul2)
     negative = sign == "-" or (pre is not None and pre.startswith("减少"))
@@ -214,7 +215,7 @@ def _build(m: re.Match[str]) -> Number:
         value=-value if negative else value,
         qualifier=qualifier,
         unit=unit,
-        raw=m.group(),
+        raw=printed[m.start() : m.end()],
         start=m.start(),
         end=m.end(),
         signed=sign is not None or (pre is not None and pre.startswith(("增加", "减少"))),
@@ -228,14 +229,14 @@ def parse_number(text: str) -> Number | None:
     Blank or "(无)" cells, years ("2015年"), ordinals and labels give None. Offsets are in ``text``.
     """
     t = to_halfwidth(text)
-    if t.strip() in _EMPTY_CELL:
+    if t.strip() in _EMPTY_CELL or t.strip() in _STOP_SET:
         return None
     lead = _LEAD.match(t)
     m = _TOKEN.fullmatch(t, lead.end() if lead else 0, len(t.rstrip(_TRAILING)))
-    return _build(m) if m is not None else None
+    return _build(m, text) if m is not None else None
 
 
-def _context_ok(t: str, m: re.Match[str]) -> bool:
+def _context_ok(t: str, m: re.Match[str], urls: bool = True) -> bool:
     """Whether a token match is a count/amount in its context (not a year, date, phone, ordinal, code or label)."""
     pre, sign, ar, armul, cn, q1, mul2, unit, q2 = m.groups()
     s, e = m.span()
@@ -247,7 +248,7 @@ def _context_ok(t: str, m: re.Match[str]) -> bool:
         return False  # part of a code: APP2, 5G, G20
     if unit is None and after in _CODE_AFTER:
         return False
-    if sign is not None and after in "-—":
+    if sign is not None and after and after in "-—":
         return False  # -8- : a page number
     if ar is not None:
         plain = unit is None and not (pre or sign or q1 or q2 or armul or mul2)
@@ -265,7 +266,7 @@ def _context_ok(t: str, m: re.Match[str]) -> bool:
             return False  # 统一, 唯一, 进一步 …
         if after == "性":
             return False  # 一次性
-    return not (cn is not None and _in_stop_phrase(t, s, e)) and not _in_url(t, s)
+    return not (cn is not None and _in_stop_phrase(t, s, e)) and not (urls and _in_url(t, s))
 
 
 def _arabic_ok(t: str, s: int, e: int, ar: str, plain: bool, before: str, after: str) -> bool:
@@ -323,13 +324,14 @@ def match_number(text: str, pos: int) -> Number | None:
     m = _TOKEN.match(text, pos)
     if m is None or not _context_ok(text, m):
         return None
-    return _build(m)
+    return _build(m, text)
 
 
 def find_numbers(text: str) -> list[Number]:
     """Every count, amount and percentage in ``text``, in order, without years, dates, ordinals and labels."""
     t = to_halfwidth(text) if _FULL_WIDTH.search(text) else text
     found: list[Number] = []
+    urls = "://" in t or "www." in t
     pos = 0
     n = len(t)
     search = _SCAN.search
@@ -345,8 +347,8 @@ def find_numbers(text: str) -> list[Number]:
         if m is None:
             pos = ce
             continue
-        if _context_ok(t, m):
-            found.append(_build(m))
+        if _context_ok(t, m, urls):
+            found.append(_build(m, text))
         pos = max(m.end(), s + 1)
     return found
 

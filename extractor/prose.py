@@ -2,11 +2,13 @@
 
 Every rule is data: a codebook code, the label that precedes the number ("共收到信息公开申请" → 9532宗), the
 section kinds where the label means that code, and what the number must be (a count, money, a rate). A few
-rules read the number first ("4件均为“非本机关政府信息”"), and the zero rules read explicit zero statements
-("全年未收到信息公开申请", a data heading followed by "(无)").
+rules read the number printed before them ("4件均为“非本机关政府信息”"), and the zero rules read explicit zero
+statements ("全年未收到信息公开申请", a data heading followed by "(无)").
 
 All rules of a section kind are compiled into one alternation, so a text is scanned once; the number after a
-label is read by :func:`extractor.numbers.match_number`. Outcome rules shared by 行政复议 and 行政诉讼
+label is read by :func:`extractor.numbers.match_number`. Every alternative starts with a literal character and the
+alternation is grouped by that character, so the regex engine skips the positions where no rule can start (see
+:func:`_literal_first`). Outcome rules shared by 行政复议 and 行政诉讼
 ("被依法纠错的28宗") take their subject from the nearest preceding mention of 复议 or 诉讼. A clause that starts
 with 其中 and names 本级 is a subset of the figures before it (GZ 2020 "其中，办理市本级…") and is skipped.
 """
@@ -24,10 +26,11 @@ from .numbers import MONEY_UNITS, ZERO_PHRASES, Number, match_number, to_yuan
 
 ValueKind = Literal["count", "money", "rate", "zero"]
 
+# every section kind but "problems" (which states no statistics)
 _ALL: frozenset[str] = frozenset(
     {"overview", "proactive", "requests", "fees", "review_litigation", "consultation", "complaints", "other",
      "appendix", "unknown"}
-)  # fmt: skip  (every kind but "problems")
+)  # fmt: skip
 _PROACTIVE = frozenset({"proactive", "overview", "appendix", "unknown", "other"})
 _PROACTIVE_ONLY = frozenset({"proactive", "appendix", "unknown"})
 _REQUESTS = frozenset({"requests", "overview", "appendix", "unknown", "other"})
@@ -36,24 +39,25 @@ _REVIEW = frozenset({"review_litigation", "overview", "appendix", "unknown", "ot
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One statement pattern. ``pattern`` is the label before the number, or (``number_first``) the whole phrase
-    starting at the number, or (``value="zero"``) the zero statement itself."""
+    """One statement pattern: the label before the number, or (``number_before``) the words after it, or
+    (``value="zero"``) the zero statement itself. Its alternatives must reduce to literal-first ones
+    (:func:`_literal_first` raises at import otherwise)."""
 
     codes: tuple[str, ...]  # "{subject}" is replaced by review / litigation from the context
     pattern: str
     row: str
     kinds: frozenset[str] = _ALL
     value: ValueKind = "count"
-    number_first: bool = False
+    number_before: bool = False  # the number precedes the pattern ("4件均为…")
 
 
 def _r(code: str, pattern: str, row: str, kinds: frozenset[str] = _ALL, value: ValueKind = "count") -> Rule:
     return Rule((code,), pattern, row, kinds, value)
 
 
-_N = r"\d+(?:件|宗|条|项|个)?[，,]?\s*"  # a number-first rule's number (re-read by match_number)
 _ALL_ARE = r"(?:均|全部|都)(?:为|是|属于?|属)\s*[“\"「]?"
 
+# fmt: off
 RULES: tuple[Rule, ...] = (
     # proactive disclosure: total, full-text rate, categories, channels (GZ 2009/2015/2018, Shenzhen 2017)
     _r("proactive.fulltext_electronic", r"全文电子化(?:的)?主动公开(?:政府)?信息数?", "全文电子化的主动公开信息数",
@@ -103,7 +107,7 @@ RULES: tuple[Rule, ...] = (
     _r("requests.legacy.already_public", r"属(?:于)?已主动公开(?:的)?范围", "属已主动公开范围", _REQUESTS),
     _r("requests.legacy.partial", r"同意部分公开", "同意部分公开", _REQUESTS),
     _r("requests.legacy.denied", r"不同意公开", "不同意公开", _REQUESTS),
-    _r("requests.legacy.granted", r"(?<![不意])同意公开", "同意公开", _REQUESTS),
+    _r("requests.legacy.granted", r"(?<!不)同意公开", "同意公开", _REQUESTS),
     _r("requests.legacy.not_gov_info", r"不属于政府信息(?:公开)?范围|非《(?:条例|规定)》所指(?:的)?政府信息",
        "不属于政府信息公开范围", _REQUESTS),
     _r("requests.legacy.not_this_agency_or_nonexistent", r"非本机关或信息不存在", "非本机关或信息不存在", _REQUESTS),
@@ -116,12 +120,12 @@ RULES: tuple[Rule, ...] = (
     _r("requests.legacy.other_route", r"告知通过其他途径办理", "告知通过其他途径办理", _REQUESTS),
     _r("requests.legacy.other", r"其他答复情形", "其他答复情形", _REQUESTS),
     # collective phrases: the number comes first and every request got the same answer
-    Rule(("requests.legacy.not_this_agency",), _N + _ALL_ARE + r"非本(?:行政)?机关", "均为非本机关政府信息",
-         _REQUESTS, number_first=True),
-    Rule(("requests.legacy.nonexistent",), _N + _ALL_ARE + r"(?:申请的?)?信息不存在", "均为信息不存在", _REQUESTS,
-         number_first=True),
-    Rule(("requests.legacy.already_public",), _N + _ALL_ARE + r"已主动公开", "均属已主动公开", _REQUESTS,
-         number_first=True),
+    Rule(("requests.legacy.not_this_agency",), _ALL_ARE + r"非本(?:行政)?机关", "均为非本机关政府信息",
+         _REQUESTS, number_before=True),
+    Rule(("requests.legacy.nonexistent",), _ALL_ARE + r"(?:申请的?)?信息不存在", "均为信息不存在", _REQUESTS,
+         number_before=True),
+    Rule(("requests.legacy.already_public",), _ALL_ARE + r"已主动公开", "均属已主动公开", _REQUESTS,
+         number_before=True),
     # fees
     _r("fees.amount", r"(?:实际)?收取(?:了)?(?:信息处理费|费用|检索费|复制费|邮寄费)", "收取费用", value="money"),
     # reconsideration, litigation, appeals (2014 type: 维持 / 纠错 / 其他情形 after a 复议 or 诉讼 subject)
@@ -143,7 +147,8 @@ RULES: tuple[Rule, ...] = (
     _r("complaints.total",
        r"(?:办理|受理|收到|接到|处理)(?:了)?(?:相关|(?:政府)?信息公开(?:类)?)?(?:的)?(?:投诉举报|举报投诉)"
        r"|(?:投诉举报|举报投诉)(?:数量|件数|数)", "投诉举报"),
-)  # fmt: skip
+)
+# fmt: on
 
 _ZERO_CODES: dict[str, tuple[str, ...]] = {
     "requests": ("requests.received",),
@@ -189,23 +194,105 @@ _KIND_ZERO: dict[str, tuple[str, ...]] = {
     "complaints": ("complaints.total",),
     "proactive": ("proactive.total",),
 }
+_NUMBER_BEFORE = re.compile(r"(?<![\d.])\d+(?:件|宗|条|项|个)?[，,]?\s*\Z")
 _MAX_HEADING = 40
 _SUBJECT_WINDOW = 300
 _CLAUSE_ENDS = "。\n；;"
 
 
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex on its top-level ``|``."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _group_end(pattern: str) -> int:
+    """Index of the ``)`` closing the group that opens at index 0."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced group in {pattern!r}")
+
+
+def _literal_first(pattern: str) -> list[str]:
+    """Rewrite a regex as alternatives that each start with a literal character (same language).
+
+    Leading ``(?:A|B)`` / ``(?:A|B)?`` groups are distributed, and a leading one-character lookbehind ``(?<!X)`` moves
+    behind the first character as ``(?<!X.)``. The regex engine then skips positions no rule can start at.
+    """
+    out: list[str] = []
+    for alt in _split_top(pattern):
+        if alt.startswith(("(?<!", "(?<=")):
+            end = _group_end(alt)
+            inner = alt[4:end]
+            for rest in _literal_first(alt[end + 1 :]):
+                out.append(f"{rest[0]}{alt[:4]}{inner}.){rest[1:]}")
+        elif alt.startswith("(?:"):
+            end = _group_end(alt)
+            optional = alt[end + 1 : end + 2] == "?"
+            rest = alt[end + 2 :] if optional else alt[end + 1 :]
+            for head in _literal_first(alt[3:end]):
+                out.extend(_literal_first(head + rest))
+            if optional:
+                out.extend(_literal_first(rest))
+        elif alt and alt[0] not in "\\[(.^$*+?{|)" and alt[1:2] not in ("?", "*", "+", "{"):
+            out.append(alt)
+        else:
+            raise ValueError(f"rule pattern does not start with a literal character: {alt!r}")
+    return out
+
+
 @cache
 def _compiled(kind: str) -> tuple[re.Pattern[str], tuple[Rule, ...]]:
-    """One alternation of every rule allowed in ``kind``; group ``r{i}`` is rule ``i`` of the returned tuple."""
+    """One alternation of every rule allowed in ``kind``, grouped by first character.
+
+    The empty group ``r{i}_{j}`` at the end of each alternative names the rule that matched (``m.lastgroup``)
+    without hiding the alternative's first literal from the regex engine's fast path.
+    """
     rules = tuple(r for r in ALL_RULES if kind in r.kinds)
-    parts = []
+    by_char: dict[str, list[str]] = {}
     for i, rule in enumerate(rules):
-        if rule.value == "zero" or rule.number_first:
-            body = rule.pattern
+        if rule.value == "zero" or rule.number_before:
+            tail = ""
         else:
-            body = f"(?:{rule.pattern}){_GAP}{_RATE_START if rule.value == 'rate' else _COUNT_START}"
-        parts.append(f"(?P<r{i}>{body})")
-    return re.compile("|".join(parts)), rules
+            tail = _GAP + (_RATE_START if rule.value == "rate" else _COUNT_START)
+        for j, alt in enumerate(_literal_first(rule.pattern)):
+            by_char.setdefault(alt[0], []).append(f"{alt[1:]}{tail}(?P<r{i}_{j}>)")
+    pattern = "|".join(f"{re.escape(c)}(?:{'|'.join(alts)})" for c, alts in by_char.items())
+    return re.compile(pattern), rules
 
 
 def _subject(text: str, start: int, label: str) -> str | None:
@@ -217,6 +304,12 @@ def _subject(text: str, start: int, label: str) -> str | None:
     if r < 0 and lit < 0:
         return None
     return "review" if r > lit else "litigation"
+
+
+def _number_before(text: str, start: int) -> Number | None:
+    """The number printed just before ``start`` ("4件，均为…")."""
+    m = _NUMBER_BEFORE.search(text, max(0, start - 16), start)
+    return match_number(text, m.start()) if m is not None else None
 
 
 def _is_subset_clause(text: str, start: int) -> bool:
@@ -260,13 +353,13 @@ def _rule_cells(text: str, kind: str) -> list[Cell]:
     pattern, rules = _compiled(kind)
     cells: list[Cell] = []
     for m in pattern.finditer(text):
-        rule = rules[int(m.lastgroup[1:])] if m.lastgroup else None
+        rule = rules[int(m.lastgroup[1:].partition("_")[0])] if m.lastgroup else None
         if rule is None or _is_subset_clause(text, m.start()):
             continue
         if rule.value == "zero":
             cells.extend(_cell(c, 0, m.group(), m.start(), m.end(), rule.row, None) for c in rule.codes)
             continue
-        n = match_number(text, m.start() if rule.number_first else m.end())
+        n = _number_before(text, m.start()) if rule.number_before else match_number(text, m.end())
         if n is None:
             continue
         value = _number_value(rule, n)
@@ -304,18 +397,42 @@ def _empty_cells(text: str, kind: str) -> list[Cell]:
         if text[e : line_end if line_end >= 0 else len(text)].strip(" \t。.") != "":
             continue  # "(无)" inside a sentence
         line_start = text.rfind("\n", 0, s) + 1
+        if "\t" in text[line_start:s]:
+            continue  # a table cell, not a heading
         heading = text[line_start:s].strip()
         if not heading:
             before = text[:line_start].rstrip()
             heading = before[before.rfind("\n") + 1 :].strip()
         if heading:
             if len(heading) > _MAX_HEADING or heading.endswith(("。", "；", ";")):
-                continue
+                continue  # a sentence, not a heading
             codes = _heading_codes(heading)
         else:
             codes = _KIND_ZERO.get(kind, ())
         cells.extend(_cell(c, 0, text[s:e], s, e, heading or kind, None) for c in codes)
     return cells
+
+
+_HOME_KINDS: tuple[tuple[str, str], ...] = (
+    ("proactive.", "proactive"),
+    ("response.", "proactive"),
+    ("requests.", "requests"),
+    ("fees.", "fees"),
+    ("review.", "review_litigation"),
+    ("litigation.", "review_litigation"),
+    ("appeals.", "review_litigation"),
+    ("consult.", "consultation"),
+    ("complaints.", "complaints"),
+)
+
+
+def home_kind(code: str) -> str | None:
+    """The section kind whose prose states ``code`` with the most authority (§四 咨询情况 for consult.*).
+
+    When a report prints a code twice (GZ 2009: 咨询 31830 in §一 and 34170 in §四), the value from the home
+    section is the labelled one; an overview mention is the alternate.
+    """
+    return next((kind for prefix, kind in _HOME_KINDS if code.startswith(prefix)), None)
 
 
 def extract_prose(text: str, kind: str) -> list[Cell]:
@@ -337,4 +454,4 @@ def extract_prose(text: str, kind: str) -> list[Cell]:
     return unique
 
 
-__all__ = ["ALL_RULES", "RULES", "ZERO_RULES", "Rule", "extract_prose"]
+__all__ = ["ALL_RULES", "RULES", "ZERO_RULES", "Rule", "extract_prose", "home_kind"]

@@ -56,21 +56,46 @@ def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: in
     )
 
 
+# The section whose subject a code is: a figure printed there beats a passing mention in another section
+# (Guangzhou 2009 gives 咨询 31830 in its 概述 and 34170 in §四 咨询情况 and its 附表).
+HOME_SECTION: dict[str, SectionKind] = {
+    "proactive": "proactive",
+    "response": "proactive",
+    "requests": "requests",
+    "review": "review_litigation",
+    "litigation": "review_litigation",
+    "appeals": "review_litigation",
+    "fees": "fees",
+    "consult": "consultation",
+    "complaints": "complaints",
+}
+
+
+def _rank(code: str, q: Quantity) -> int:
+    """Tables first, then the code's home section, then anywhere else."""
+    if q.source.table:
+        return 0
+    return 1 if q.source.section == HOME_SECTION.get(code.split(".")[0]) else 2
+
+
 def _put(out: RulesOutput, code: str, q: Quantity) -> None:
-    """Keep the first value (tables are read first); a different later value is an alternate and a finding."""
+    """Keep the best-ranked value; a different other value is kept as an alternate and reported as a finding."""
     current = out.indicators.get(code)
     if current is None:
         out.indicators.set(code, q)
         return
     if current.value == q.value or any(a.value == q.value for a in out.alternates.get(code, [])):
         return
+    if _rank(code, q) < _rank(code, current):
+        out.indicators.set(code, q)
+        current, q = q, current
     out.alternates.setdefault(code, []).append(q)
     out.findings.append(
         Finding(
             check="conflicting_values",
             severity="warning",
-            message=f"{code} is printed as {current.value} ({current.source.section}) and as {q.value} "
-            f"({q.source.section}); the first is kept",
+            message=f"{code} is printed as {current.value} ({current.source.table or current.source.section}) and "
+            f"as {q.value} ({q.source.table or q.source.section}); the first is kept",
             expected=current.value,
             found=q.value,
             cells=[code],

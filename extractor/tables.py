@@ -17,11 +17,10 @@ the column count and the accounting identities (I1–I4); when several splits su
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from itertools import product
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .models import APPLICANT_COLUMNS, OUTCOME_COLUMNS, Cell, Qualifier
 
@@ -31,12 +30,15 @@ __all__ = ["parse_tables"]
 # Numbers and tokens
 # --------------------------------------------------------------------------------------------------------------
 
-_NUM = (
-    r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_UNSIGNED = (
+    r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
     r"(?:万元|亿元|万|亿|元)?(?:多|余)?(?:人次|条|件|宗|项|个|次|篇|份|元)?(?:多|余)?"
 )
+_NUM = rf"[+\-]?{_UNSIGNED}"
+_NUM_END = r"(?![\d%％.．、)）])"
 # A number is not part of a list marker ("1.属于", "1、", "(1)"), a percentage or a longer number.
-_NUM_TOKEN = rf"(?<![\d.,(（第])(?:{_NUM})(?![\d%％.．、)）])"
+_NUM_TOKEN = rf"(?<![\d.,(（第])(?:{_NUM}){_NUM_END}"
+_GLUED_SIGNED_RE = re.compile(rf"(?P<num>[+\-]{_UNSIGNED}){_NUM_END}")  # "+247" right after "6905"
 _BLANK_TOKEN = r"(?:—+|－+|-+|–+|/|／|&nbsp;)"
 _TOKEN_RE = re.compile(rf"(?P<num>{_NUM_TOKEN})|(?<!\S)(?P<blank>{_BLANK_TOKEN})(?!\S)")
 _NUM_FULL_RE = re.compile(
@@ -44,6 +46,7 @@ _NUM_FULL_RE = re.compile(
     r"(?P<mag>万元|亿元|万|亿|元)?(?P<more1>多|余)?(?P<unit>人次|条|件|宗|项|个|次|篇|份|元)?(?P<more2>多|余)?"
 )
 _BLANK_FULL_RE = re.compile(rf"{_BLANK_TOKEN}")
+_ONE_CELL_RE = re.compile(rf"\s*(?:(?P<num>{_NUM})|(?P<blank>{_BLANK_TOKEN}))?\s*")
 _SIGN_NEXT_RE = re.compile(r"[+\-]\d")
 _PAGE_MARKER_RE = re.compile(
     r"^[ \t]*[-—–－][ \t]*\d{1,3}[ \t]*[-—–－][ \t]*$"
@@ -56,16 +59,14 @@ _MAX_LABEL_TAIL = 80  # characters of label text allowed between a label keyword
 TokKind = Literal["num", "blank", "empty"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):
     kind: TokKind
     start: int
     end: int
     raw: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Val:
+class _Val(NamedTuple):
     """One parsed cell value (before it becomes a :class:`Cell`)."""
 
     value: int | float | None
@@ -86,6 +87,8 @@ def _parse_cell(raw: str, *, money: bool = False, scale: int = 1) -> tuple[int |
     Local stand-in for extractor.numbers: digits, commas, +/-, 万/亿/万元, 多/余 and a trailing unit word.
     """
     text = raw.strip()
+    if text.isdigit() and scale == 1:  # the common case
+        return int(text), "exact", "元" if money else None
     if not text or _BLANK_FULL_RE.fullmatch(text):
         return None, "exact", None
     m = _NUM_FULL_RE.fullmatch(text)
@@ -118,12 +121,21 @@ def _parse_cell(raw: str, *, money: bool = False, scale: int = 1) -> tuple[int |
 def _make_val(tok: _Tok, *, money: bool = False, scale: int = 1) -> _Val:
     if tok.kind != "num":
         return _Val(None, tok.raw, tok.start, tok.end)
+    if not money and scale == 1 and tok.raw.isdigit():
+        return _Val(int(tok.raw), tok.raw, tok.start, tok.end)
     value, qualifier, unit = _parse_cell(tok.raw, money=money, scale=scale)
     return _Val(value, tok.raw, tok.start, tok.end, qualifier, unit)
 
 
 def _cell_tokens(text: str, start: int, end: int) -> list[_Tok] | None:
     """Tokens of one tab cell; ``[]`` for an empty cell, None when the cell holds text."""
+    m = _ONE_CELL_RE.fullmatch(text, start, end)
+    if m is not None:  # the common case: one number, one blank marker, or nothing
+        if m["num"]:
+            return [_Tok("num", m.start("num"), m.end("num"), m["num"])]
+        if m["blank"]:
+            return [_Tok("blank", m.start("blank"), m.end("blank"), m["blank"])]
+        return []
     seg = text[start:end]
     stripped = seg.strip()
     if not stripped:
@@ -155,10 +167,20 @@ def _read_tab_line(text: str, pos: int, end: int, first_is_label: bool) -> tuple
         cells.append((cur, tab))
         cur = tab + 1
     for i, (a, b) in enumerate(cells):
+        if i or not first_is_label:
+            cell = text[a:b]
+            if not cell:
+                toks.append(_Tok("empty", a, a, ""))
+                continue
+            if cell.isdigit():  # the common cases, without a regex
+                toks.append(_Tok("num", a, b, cell))
+                continue
+        elif a == b:
+            continue
         if i == 0 and first_is_label:
             # the rest of the label; a number glued to its end ("规章8") is the first cell
             m = None
-            for m in _TOKEN_RE.finditer(text, a, b):
+            for m in _TOKEN_RE.finditer(text, a, b):  # noqa: B007 - keep the last token of the label cell
                 pass
             if m is not None and m["num"] and not text[m.end() : b].strip():
                 head = _cell_tokens(text, m.start(), b)
@@ -216,7 +238,7 @@ def _read_spaced(text: str, pos: int, limit: int, max_tokens: int, first_is_labe
         toks.append(_Tok(kind, m.start(), m.end(), m.group()))
         p = m.end()
         if p < limit and _SIGN_NEXT_RE.match(text, p):  # "6905+247": a signed cell glued to the previous one
-            m = _TOKEN_RE.match(text, p)
+            m = _GLUED_SIGNED_RE.match(text, p, limit)
             continue
         q = p
         while q < limit and text[q].isspace():
@@ -270,6 +292,11 @@ def _sum_ok(vals: Sequence[_Val], spec: _RowSpec) -> bool:
 
 
 def _vals(toks: Sequence[_Tok], spec: _RowSpec) -> list[_Val]:
+    if not spec.money and not spec.scale:
+        return [
+            _Val(int(t.raw), t.raw, t.start, t.end) if t.kind == "num" and t.raw.isdigit() else _make_val(t)
+            for t in toks
+        ]
     out = []
     for i, t in enumerate(toks):
         money = spec.money[i] if spec.money else False
@@ -516,11 +543,25 @@ def _kw(word: str) -> str:
 
 
 def _alternation(rows: Sequence[tuple[str, Sequence[str]]], raw: bool = False) -> re.Pattern[str]:
+    """One regex whose group ``r<i>`` matches row i's keywords.
+
+    A look-ahead on the possible first characters lets the engine skip most positions without trying every
+    branch (a many-branch alternation is otherwise the slowest part of a scan).
+    """
     branches = []
+    firsts: set[str] = set()
     for i, (_, words) in enumerate(rows):
         alts = "|".join(w if raw else _kw(w) for w in words)
         branches.append(f"(?P<r{i}>{alts})")
-    return re.compile("|".join(branches))
+        for w in words:
+            firsts.add(w[0] if not raw else _first_char(w))
+    lead = "".join(sorted(re.escape(c) for c in firsts))
+    return re.compile(f"(?=[{lead}])(?:{'|'.join(branches)})")
+
+
+def _first_char(pattern: str) -> str:
+    """The literal first character of a keyword regex built by :func:`_kw` (or written by hand)."""
+    return pattern[1] if pattern.startswith("\\") else pattern[0]
 
 
 # 表三 rows: code prefix, canonical label, keyword regexes (matched by words, whitespace-tolerant)
@@ -544,7 +585,11 @@ _T3_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("not_processed.duplicate", "(五)不予处理 2.重复申请", (_kw("重复申请"),)),
     ("not_processed.publication", "(五)不予处理 3.要求提供公开出版物", (_kw("出版物"),)),
     ("not_processed.mass_repeat", "(五)不予处理 4.无正当理由大量反复申请", (_kw("大量反复"),)),
-    ("not_processed.confirm_reissue", "(五)不予处理 5.要求行政机关确认或重新出具已获取信息", (_kw("重新出具"), _kw("确认或"))),
+    (
+        "not_processed.confirm_reissue",
+        "(五)不予处理 5.要求行政机关确认或重新出具已获取信息",
+        (_kw("重新出具"), _kw("确认或")),
+    ),
     ("other.no_correction", "(六)其他处理 1.申请人无正当理由逾期不补正", (_kw("逾期不补正"),)),
     ("other.fee_unpaid", "(六)其他处理 2.申请人逾期未按收费通知要求缴纳费用", (_kw("收费通知"), _kw("缴纳费用"))),
     ("other.misc", "(六)其他处理 3.其他", (r"3\s*[.、．]\s*其\s*他(?!\s*(?:处\s*理|法\s*律))",)),
@@ -555,8 +600,11 @@ _T3_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _T3_RE = _alternation([(code, words) for code, _, words in _T3_ROWS], raw=True)
 _T3_START_RE = re.compile(_kw("本年新收"))
 _T3_COLUMNS_ZH = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+_T3_LABELS = {code: label for code, label, _ in _T3_ROWS}
+_T3_CODES = {code: tuple(f"requests.{code}.{col}" for col in APPLICANT_COLUMNS) for code, _, _ in _T3_ROWS}
 _T3_SPEC = _RowSpec(ncols=7, sum_groups=((0, 6),))
 _T3_ZONE = 9000  # characters after 本年新收 searched for the rest of 表三
+_T3_LAST_ROW = 400  # characters after 结转下年度 that may still hold its cells
 
 # 表三 column identities for splitting run-together rows: (plus rows, minus rows), per column
 _T3_OUTCOMES = tuple(code for code, _, _ in _T3_ROWS[2:20])
@@ -751,7 +799,7 @@ def _mask_page_markers(text: str) -> str:
 
 def _emit(
     row: _Row,
-    codes: Sequence[str | None],
+    codes: Sequence[str],
     table: str,
     row_label: str,
     columns: Sequence[str],
@@ -760,33 +808,22 @@ def _emit(
     """Cells of one resolved row; cells whose value differs among readings are flagged ambiguous."""
     readings = list(alt_rows) if alt_rows is not None else row.readings
     first = readings[0]
+    if len(readings) == 1 and row.exhaustive:  # the common case; Cell's fields passed by position (faster)
+        return [
+            Cell(code, v.value, v.raw, v.start, v.end, table, row_label, col, v.qualifier, v.unit)
+            for code, v, col in zip(codes, first, columns, strict=True)
+        ]
     out: list[Cell] = []
     for i, code in enumerate(codes):
-        if code is None:
-            continue
         v = first[i]
         others: list[int | float] = []
         for r in readings[1:]:
             x = r[i].value
             if x is not None and x != v.value and x not in others:
                 others.append(x)
-        ambiguous = bool(others) or (not row.exhaustive)
-        out.append(
-            Cell(
-                code=code,
-                value=v.value,
-                raw=v.raw,
-                start=v.start,
-                end=v.end,
-                table=table,
-                row=row_label,
-                column=columns[i],
-                qualifier=v.qualifier,
-                unit=v.unit,
-                ambiguous=ambiguous,
-                alternatives=tuple(others),
-            )
-        )
+        ambiguous = bool(others) or not row.exhaustive
+        cell = Cell(code, v.value, v.raw, v.start, v.end, table, row_label, columns[i], v.qualifier, v.unit)
+        out.append(replace(cell, ambiguous=ambiguous, alternatives=tuple(others)))
     return out
 
 
@@ -804,6 +841,9 @@ def _parse_t3(text: str) -> tuple[list[Cell], list[tuple[int, int]]]:
         if start is None:
             break
         zone_end = min(len(text), start.start() + _T3_ZONE)
+        last_row = text.find("结转下年度", start.end(), zone_end)  # usually unbroken: bound the scan early
+        if last_row >= 0:
+            zone_end = min(zone_end, last_row + _T3_LAST_ROW)
         table, end = _read_t3(text, start.start(), zone_end)
         if table:
             cells.extend(_solve_t3(table))
@@ -854,10 +894,8 @@ def _solve_t3(rows: dict[str, tuple[int, _Row]]) -> list[Cell]:
                         seen.append(sol[code])
                 resolved[code] = seen
     cells: list[Cell] = []
-    labels = {code: label for code, label, _ in _T3_ROWS}
     for code, (_, row) in sorted(rows.items(), key=lambda kv: kv[1][0]):
-        codes = [f"requests.{code}.{col}" for col in APPLICANT_COLUMNS]
-        cells.extend(_emit(row, codes, "表三", labels[code], _T3_COLUMNS_ZH, resolved[code]))
+        cells.extend(_emit(row, _T3_CODES[code], "表三", _T3_LABELS[code], _T3_COLUMNS_ZH, resolved[code]))
     return cells
 
 

@@ -242,12 +242,13 @@ def _lines(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _blocks(text: str) -> list[_Block]:
-    """Prose runs and tables: a run of lines holding a TAB is a table (documents.py writes cells TAB-separated)."""
+    """Prose runs and tables: a run of lines with a TAB after some text is a table (documents.py writes cells
+    TAB-separated); a line that only starts with TABs is an indented paragraph."""
     blocks: list[_Block] = []
     rows: list[list[tuple[int, int]]] = []
     prose_start: int | None = None
     for a, b in _lines(text):
-        if "\t" in text[a:b]:
+        if "\t" in text[a:b].lstrip():
             if prose_start is not None:
                 blocks.append(_Block("text", prose_start, a))
                 prose_start = None
@@ -281,7 +282,7 @@ class _TextRenderer:
             if it.start is not None and it.end is not None:
                 starts.setdefault(it.start, []).append(it)
                 ends.setdefault(it.end, []).append(it)
-        self.cuts = sorted({0, len(text), *starts, *ends})
+        self.cuts = sorted({0, len(text), *starts, *ends, *(at for at, _ in anchors if at < len(text))})
         # The items covering [cuts[k], cuts[k+1]), narrowest first: a sweep over the span boundaries.
         active: dict[int, _Item] = {}
         self.cover: list[tuple[_Item, ...]] = []
@@ -402,7 +403,7 @@ LEGEND = [
 
 def _panel_legend() -> str:
     rows = "".join(
-        f'<li><mark class="{cls}">{_e(name)}</mark> <span class="dim">{_e(what)}</span></li>'
+        f'<li title="{_e(what)}"><mark class="{cls}">{_e(name)}</mark> <span class="dim">{_e(what)}</span></li>'
         for cls, name, what in LEGEND
     )
     return f'<details open><summary>Legend</summary><ul class="legend">{rows}</ul></details>'
@@ -430,6 +431,10 @@ def _panel_counts(items: list[_Item], record: ReportRecord) -> str:
 
 def _panel_findings(record: ReportRecord, items: list[_Item]) -> str:
     by_code = {it.code: it for it in items if it.kind == "value"}
+    alternates: dict[str | None, list[_Item]] = {}
+    for it in items:
+        if it.kind == "alternate":
+            alternates.setdefault(it.code, []).append(it)
     if not record.findings:
         return (
             '<details open id="findings"><summary>Findings (0)</summary><p class="dim">every check passed</p></details>'
@@ -439,17 +444,20 @@ def _panel_findings(record: ReportRecord, items: list[_Item]) -> str:
     for k in order:
         f = record.findings[k]
         cells = []
-        linked = []
+        linked: list[str] = []
         for code in dict.fromkeys([*f.suspects, *f.cells]):
             role = "suspect" if code in f.suspects else "cell"
-            it = by_code.get(code)
-            if it is None:
+            cell = by_code.get(code)
+            if cell is None:
                 cells.append(f'<li class="{role}"><span class="code">{_e(code)}</span> <i>not reported</i></li>')
                 continue
-            linked.append(str(it.index))
-            where = "" if it.spanned else f" <i>no span ({_e(it.data['engine'])})</i>"
-            value = f'<span class="val">{_e(it.data["value"])}</span>'
-            cells.append(f'<li class="{role}">{_link(it, code)} = {value}{where}</li>')
+            conflicting = alternates.get(code, [])
+            linked.extend(str(x.index) for x in (cell, *conflicting))
+            where = "" if cell.spanned else f" <i>no span ({_e(cell.data['engine'])})</i>"
+            value = f'<span class="val">{_e(cell.data["value"])}</span>'
+            others = ", ".join(_link(o, f"{o.data['value']} ({o.data['engine']})") for o in conflicting)
+            also = f' <span class="dim">also printed:</span> {others}' if others else ""
+            cells.append(f'<li class="{role}">{_link(cell, code)} = {value}{where}{also}</li>')
         expected = (
             f'<div class="ef">expected <b>{_e(_fmt(f.expected))}</b> · found <b>{_e(_fmt(f.found))}</b></div>'
             if f.expected is not None or f.found is not None
@@ -538,9 +546,9 @@ def _panel(record: ReportRecord, items: list[_Item], text: str) -> str:
     return "".join(
         [
             _panel_meta(record, text),
-            _panel_legend(),
             _panel_counts(items, record),
             _panel_findings(record, items),
+            _panel_legend(),
             _panel_sections(record),
             _panel_list("Derived values", derived, empty="no value was derived", ident="derived"),
             _panel_list("Ungrounded values", ungrounded, empty="every model value is grounded", ident="ungrounded"),
@@ -555,6 +563,18 @@ def _panel(record: ReportRecord, items: list[_Item], text: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 # The page
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    """An item's data without the keys that say nothing (empty, or a default flag), to keep the page small."""
+    keep = {}
+    for key, value in data.items():
+        if value is None or value == "" or value == [] or (value is False and key not in ("grounded", "verified")):
+            continue
+        if key == "verified" and value is True:
+            continue
+        keep[key] = value
+    return keep
 
 
 def _json_for_script(data: object) -> str:
@@ -573,7 +593,7 @@ def render_view(record: ReportRecord, original_text: str) -> str:
         anchors.append((at, f'<span class="sec" id="sec-{k}" data-label="§ {_e(s.kind)}"></span>'))
     anchors.extend((it.start, f'<span class="a" id="v-{it.index}"></span>') for it in items if it.start is not None)
     body = _TextRenderer(original_text, items, anchors).render()
-    data = {"report": record.report, "items": [it.data for it in items]}
+    data = {"report": record.report, "items": [_compact(it.data) for it in items]}
     title = f"{record.report} · extraction view"
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
@@ -616,7 +636,7 @@ mark.t{background:none}
 mark.t-problem,mark.in-problem{border-bottom:2px solid var(--problem)}
 mark.t-improvement,mark.in-improvement{border-bottom:2px solid var(--improvement)}
 mark.t-problem{background:rgba(142,91,216,.07)}mark.t-improvement{background:rgba(31,158,143,.07)}
-mark.pinned{outline:2px solid #111}
+mark.pinned{outline:2px solid #111;outline-offset:2px}
 mark.flash,li.flash{animation:flash 1.6s ease-out}
 @keyframes flash{0%,40%{background-color:#ff4d6d;color:#fff}100%{}}
 .sec{display:inline-block}
@@ -630,7 +650,8 @@ details{border-top:1px solid #e3e3e3;padding:6px 0}
 summary{font-weight:600;cursor:pointer}
 ul,ol{margin:4px 0;padding-left:20px}
 ul.legend,ul.counts{list-style:none;padding-left:0}
-ul.legend mark{display:inline-block;min-width:6.5em;text-align:center;cursor:default}
+ul.legend{font-size:12px;line-height:1.35}ul.legend li{margin:3px 0}
+ul.legend mark{display:inline-block;min-width:6.5em;text-align:center;cursor:default;margin-left:2px}
 .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px}
 .sw.e-rules{background:var(--rules)}.sw.e-model{background:var(--model)}.sw.e-derived{background:var(--derived)}
 .dim{color:#777}.warn{color:var(--warn)}
@@ -693,18 +714,20 @@ JS = """
       row(t, "value", d.value + (d.unit ? " " + d.unit : ""));
       row(t, "qualifier", d.qualifier);
       row(t, "raw", d.raw);
-      row(t, "derived", d.derived ? "yes (from an accounting identity)" : "no");
+      if (d.derived) row(t, "derived", "yes: computed from an accounting identity");
       if (d.imputed_zero) row(t, "imputed", "zero, not printed");
-      if (d.ambiguous) row(t, "ambiguous", "other readings: " + d.alternatives.join(", "), true);
-      if (!d.verified) row(t, "verified", "no: validation re-asks ran out", true);
+      if (d.ambiguous) row(t, "ambiguous", "other readings: " + (d.alternatives || []).join(", "), true);
+      if (d.verified === false) row(t, "verified", "no: validation re-asks ran out", true);
       row(t, "table", [d.table, d.row, d.column].filter(Boolean).join(" / "));
       row(t, "quote", d.quote);
       row(t, "checks", d.checks, true);
     }
     row(t, "engine", d.engine + (d.model ? " (" + d.model + ")" : ""));
-    if (d.grounded !== null) row(t, "grounded", d.grounded ? "yes" : "no: the quote is not in the text", !d.grounded);
+    if (d.grounded === true || d.grounded === false) {
+      row(t, "grounded", d.grounded ? "yes" : "no: the quote is not in the text", !d.grounded);
+    }
     row(t, "section", d.section);
-    row(t, "span", d.start !== null ? d.start + "–" + d.end : "none");
+    row(t, "span", d.start != null ? d.start + "–" + d.end : "none");
     row(t, "note", d.note, true);
     return box;
   }
@@ -712,6 +735,9 @@ JS = """
     tip.textContent = "";
     indices.forEach(function (i) { if (items[i]) tip.appendChild(describe(i)); });
     tip.hidden = false;
+    place(el);
+  }
+  function place(el) {
     var r = el.getBoundingClientRect(), w = tip.offsetWidth, h = tip.offsetHeight;
     var x = Math.min(Math.max(4, r.left), window.innerWidth - w - 8);
     var y = r.bottom + 6;
@@ -751,7 +777,7 @@ JS = """
     var m = ev.target.closest && ev.target.closest("mark[data-i]");
     if (m && !(ev.relatedTarget && m.contains(ev.relatedTarget))) hide();
   });
-  text.addEventListener("scroll", function () { if (!pinned) tip.hidden = true; });
+  text.addEventListener("scroll", function () { if (pinned) place(pinned); else tip.hidden = true; });
   document.addEventListener("click", function (ev) {
     var t = ev.target;
     if (!t.closest) return;
@@ -780,8 +806,14 @@ JS = """
   });
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") unpin(); });
 
-  var m = /^#v-(\\d+)$/.exec(location.hash);
-  if (m && items[Number(m[1])]) goTo(Number(m[1]));
+  // #value=CODE selects a value on load (a link to share, and what the screenshot script uses)
+  var wanted = /^#value=(.+)$/.exec(location.hash);
+  if (wanted) {
+    var code = decodeURIComponent(wanted[1]);
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].kind === "value" && items[i].code === code) { goTo(i); break; }
+    }
+  }
   document.body.setAttribute("data-ready", "1");
 })();
 """

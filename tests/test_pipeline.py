@@ -11,6 +11,7 @@ import pytest
 
 from extractor.documents import read_text
 from extractor.errors import NotAReportError
+from extractor.fields import SECTION_CODES
 from extractor.pipeline import Engine, export_tables, process, process_document, run
 from extractor.prompts import load_prompt
 
@@ -31,22 +32,26 @@ def test_rules_values_point_at_their_original_text() -> None:
 
 
 def test_hybrid_asks_only_for_what_rules_left_empty() -> None:
-    fake = FakeAsker(answers={"requests": {"requests_channel_email": "电子邮件申请3宗"}})
-    engine = Engine("hybrid", client=fake, prompt=load_prompt("v1"), model_name="fake")
-    doc = read_text(
+    text = (
         "某局2016年政府信息公开工作年度报告\n一、概述\n本局认真做好政府信息公开工作。\n"
         "二、主动公开政府信息情况\n全年主动公开政府信息624条。\n"
-        "三、依申请公开情况\n共收到信息公开申请9宗，其中网上申请6宗，电子邮件申请3宗。\n",
-        "bureau.txt",
+        "三、依申请公开情况\n共收到信息公开申请9宗，其中网上申请6宗，以其他方式告知申请人3宗。\n"
     )
-    record = process_document(doc, engine)
+    rules_only = process_document(read_text(text, "bureau.txt"), Engine("rules"))
+    fake = FakeAsker(answers={"requests": {"requests_legacy_other_route": "以其他方式告知申请人3宗"}})
+    engine = Engine("hybrid", client=fake, prompt=load_prompt("v1"), model_name="fake")
+    record = process_document(read_text(text, "bureau.txt"), engine)
     asked = dict(fake.calls)
-    assert "proactive.total" not in asked.get("proactive", [])  # rules already have it
-    assert "requests.received" not in asked["requests"] and "requests.channel.email" in asked["requests"]
-    email = record.indicators.get("requests.channel.email")
-    assert email is not None
-    if email.engine == "model":
-        assert email.value == 3 and email.grounded and email.model == "fake"
+    assert rules_only.indicators.get("proactive.total") is not None
+    assert "proactive.total" not in asked.get("proactive", [])  # the rules read it in that section
+    expected = [
+        c
+        for c in SECTION_CODES["requests"]
+        if (q := rules_only.indicators.get(c)) is None or q.source.section != "requests"
+    ]
+    assert asked["requests"] == expected and "requests.received" not in expected
+    other = record.indicators.get("requests.legacy.other_route")
+    assert other is not None and other.value == 3 and other.engine == "model" and other.grounded
 
 
 def test_hybrid_disagreement_keeps_rules_and_records_a_finding() -> None:
@@ -110,7 +115,18 @@ def test_bulk_run_isolates_failures_and_resumes(tmp_path: Path) -> None:
     assert all(e["message"] and e["path"] for e in errors)
     rows = list(csv.DictReader((out / "indicators.csv").open(encoding="utf-8")))
     assert {r["report"] for r in rows} == {p.stem for p in SEEDS.glob("*.txt")}
-    assert set(rows[0]) == {"report", "code", "value", "unit", "qualifier", "derived", "engine", "quote", "start", "end"}
+    assert set(rows[0]) == {
+        "report",
+        "code",
+        "value",
+        "unit",
+        "qualifier",
+        "derived",
+        "engine",
+        "quote",
+        "start",
+        "end",
+    }
 
     # second run: nothing new to do; the failed inputs are tried again and still fail
     again = run([inputs], out, Engine("rules"))

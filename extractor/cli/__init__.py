@@ -9,7 +9,7 @@ import click
 import typer
 
 from ..errors import ExtractorError
-from . import cache_cmd, extract_cmd, model_cmd, sections_cmd
+from . import cache_cmd, eval_cmd, extract_cmd, model_cmd, sections_cmd, view_cmd
 
 app = typer.Typer(
     name="extractor",
@@ -20,8 +20,10 @@ app = typer.Typer(
 )
 app.command("sections")(sections_cmd.sections)
 app.command("extract")(extract_cmd.extract)
+app.command("view")(view_cmd.view)
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(cache_cmd.app, name="cache")
+app.add_typer(eval_cmd.app, name="eval")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,729 @@
+"""Tests for extractor.documents: reading each kind, encodings, bad inputs, normalization and the offset map."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import itertools
+import os
+import random
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from extractor.documents import (
+    NOISE_LINES,
+    TW_PHRASES,
+    Document,
+    detect_script,
+    normalize,
+    read_document,
+    read_text,
+)
+from extractor.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "eval" / "seeds").glob("*.txt"))
+SEED_IDS = [p.name[:3] for p in SEEDS]
+FIXTURES = Path(__file__).parent / "fixtures" / "documents"
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+needs_cjk_font = pytest.mark.skipif(
+    not FONT.exists(), reason=f"needs a CJK font to build test PDFs: apt-get install fonts-wqy-microhei ({FONT})"
+)
+REPORT_TITLE = "广州市人民政府2020年政府信息公开工作年度报告"
+
+
+def seed(prefix: str) -> Path:
+    return next(p for p in SEEDS if p.name.startswith(prefix))
+
+
+def seed_text(prefix: str) -> str:
+    return seed(prefix).read_text(encoding="utf-8")
+
+
+def collapsed_lines(text: str) -> list[str]:
+    """Lines with all whitespace runs (tabs included) made one space; empty lines dropped."""
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Seeds and the offset map
+# --------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=SEED_IDS)
+def test_seed_reads(path: Path) -> None:
+    doc = read_document(path)
+    assert doc.kind == "txt"
+    assert doc.encoding == "utf-8"
+    assert doc.original == path.read_text(encoding="utf-8")
+    assert doc.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert doc.script == ("traditional" if path.name.startswith("002") else "simplified")
+    assert "年度报告" in doc.normalized
+
+
+def _expected_char(original: str) -> set[str]:
+    """What one original char may become in the normalized view of a simplified text."""
+    return {unicodedata.normalize("NFKC", original), original, " " if original in "\u00a0\u3000" else original} | (
+        {"\n"} if original in "\r\x0b\x0c" else set()
+    )
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=SEED_IDS)
+def test_offset_map_round_trip(path: Path) -> None:
+    doc = read_document(path)
+    offsets = doc.offsets
+    assert offsets is not None and len(offsets) == len(doc.normalized)
+    assert all(a <= b for a, b in itertools.pairwise(offsets)), "the map must be monotone"
+    assert offsets[0] >= 0 and offsets[-1] < len(doc.original)
+    rng = random.Random(path.name)
+    for _ in range(300):
+        start = rng.randrange(len(doc.normalized) + 1)
+        end = rng.randrange(start, min(len(doc.normalized), start + 80) + 1)
+        a, b = doc.to_original(start, end)
+        assert 0 <= a <= b <= len(doc.original)
+        assert doc.original_quote(start, end) == doc.original[a:b]
+        if end > start:
+            assert b > a, "a non-empty normalized span quotes something"
+
+
+@pytest.mark.parametrize("path", [p for p in SEEDS if not p.name.startswith("002")], ids=lambda p: p.name[:3])
+def test_every_normalized_char_points_at_its_source(path: Path) -> None:
+    # Simplified seeds only change width and spacing, so each char's source must be that same char (or its
+    # full-width / odd-space form).
+    doc = read_document(path)
+    assert doc.offsets is not None
+    for i, char in enumerate(doc.normalized):
+        source = doc.original[doc.offsets[i]]
+        assert char in _expected_char(source), (i, char, source)
+
+
+def test_empty_and_end_spans_map() -> None:
+    doc = read_text("共 535 件\n相关新闻\n")
+    assert doc.normalized == "共535件\n"
+    assert doc.to_original(0, 0) == (0, 0)
+    assert doc.to_original(len(doc.normalized), len(doc.normalized)) == (len("共 535 件\n"), len("共 535 件\n"))
+    assert doc.original_quote(1, 4) == "535"
+    assert doc.original_quote(0, 5) == "共 535 件"
+    with pytest.raises(ValueError, match="outside"):
+        doc.to_original(3, len(doc.normalized) + 1)
+    with pytest.raises(ValueError, match="outside"):
+        doc.to_original(4, 3)
+
+
+def test_document_without_offsets_is_the_identity() -> None:
+    doc = Document(Path("x.txt"), "txt", None, "abc", "abc", "simplified", "0" * 64)
+    assert doc.to_original(1, 3) == (1, 3)
+    with pytest.raises(ValueError, match="same length"):
+        Document(Path("x.txt"), "txt", None, "abc", "ab", "simplified", "0" * 64)
+
+
+def test_normalize_returns_a_list_map() -> None:
+    text, offsets = normalize("（一）2020 年\r\n")
+    assert text == "(一)2020年\n"
+    assert offsets == [0, 1, 2, 3, 4, 5, 6, 8, 10]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Normalization
+# --------------------------------------------------------------------------------------------------------------------
+
+NORMALIZATION_CASES = [
+    ("full-width digits", "１２３", "123"),
+    ("full-width letters and signs", "ＡＢｃ％＋－：", "ABc%+-:"),
+    ("full-width parentheses", "（一）主动公开情况", "(一)主动公开情况"),
+    ("full-width comma", "8，9", "8,9"),
+    ("cjk punctuation kept", "一、公开。“五公开”《条例》", "一、公开。“五公开”《条例》"),
+    ("year space", "2020 年", "2020年"),
+    ("count space", "共 535 件", "共535件"),
+    ("items space", "6343 项", "6343项"),
+    ("several spaces", "共   12   宗", "共12宗"),
+    ("decimal and unit", "9.6 万条", "9.6万条"),
+    ("digit space digit kept", "16302 1591 10", "16302 1591 10"),
+    ("tabs kept", "规章\t8\t8\t239", "规章\t8\t8\t239"),
+    ("tab between cjk and digit kept", "总计\t18291", "总计\t18291"),
+    ("newline between cjk and digit kept", "总计\n18291", "总计\n18291"),
+    ("crlf", "一\r\n二\r三", "一\n二\n三"),
+    ("nbsp", "共\u00a0535\u00a0件", "共535件"),
+    ("ideographic space", "引\u3000\u3000言", "引  言"),
+    ("latin words keep spaces", "PDF 格式 and Word", "PDF 格式 and Word"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in NORMALIZATION_CASES], ids=[c[0] for c in NORMALIZATION_CASES]
+)
+def test_normalization(text: str, expected: str) -> None:
+    assert normalize(text)[0] == expected
+
+
+# Taiwan phrasing of a mainland report (as a wiki copy carries it) -> mainland phrasing, and its original quote.
+TRADITIONAL_CASES = [
+    ("入口網站", "门户网站"),
+    ("檔案", "文件"),
+    ("最佳化", "优化"),
+    ("計畫", "计划"),
+    ("程式", "程序"),
+    ("網路", "网络"),
+    ("81萬條", "81万条"),
+    ("行政複議", "行政复议"),
+    ("答覆", "答复"),
+    ("部門檔案類資訊", "部门文件类信息"),
+    ("網際網路+政務服務", "互联网+政务服务"),
+    # words tw2sp would rewrite, that these reports use in their mainland sense
+    ("預算執行", "预算执行"),
+    ("建立健全", "建立健全"),
+    ("複製費", "复制费"),
+    ("資料", "资料"),
+    ("聯絡員", "联络员"),
+]
+
+
+@pytest.mark.parametrize(("traditional", "simplified"), TRADITIONAL_CASES, ids=[c[0] for c in TRADITIONAL_CASES])
+def test_traditional_phrases(traditional: str, simplified: str) -> None:
+    # Embedded in enough traditional text that the script is detected as traditional.
+    text = f"廣州市政府資訊公開工作年度報告:{traditional}。"
+    doc = read_text(text)
+    assert doc.script == "traditional"
+    start = doc.normalized.index(simplified)
+    assert doc.original_quote(start, start + len(simplified)) == traditional
+
+
+@pytest.mark.parametrize(("tw", "mainland"), TW_PHRASES, ids=[p[0] for p in TW_PHRASES])
+def test_every_tw_phrase_is_applied(tw: str, mainland: str) -> None:
+    assert normalize(f"這是{tw}的說明")[0] == normalize(f"這是{mainland}的說明")[0]
+    assert tw not in normalize(f"這是{tw}的說明")[0]
+
+
+def test_phrase_of_another_length_maps_to_its_whole_source() -> None:
+    doc = read_text("針對最佳化調整的程式,網站最佳化改版")
+    assert doc.normalized == "针对优化调整的程序,网站优化改版"
+    assert doc.original_quote(2, 4) == "最佳化"
+    assert doc.original_quote(4, 6) == "調整"
+    assert doc.original_quote(12, 16) == "最佳化改版"
+    assert doc.offsets is not None and list(doc.offsets) == sorted(doc.offsets)
+
+
+SEED_002_PHRASES = [
+    ("门户网站", "入口網站"),
+    ("部门文件类信息", "部門檔案類信息"),
+    ("优化调整", "最佳化調整"),
+    ("计划", "計畫"),
+    ("复议", "複議"),
+    ("答复", "答覆"),
+    ("81万条", "81萬條"),
+    ("9.6万条", "9.6萬條"),
+    ("复制费", "複製費"),
+]
+
+
+@pytest.mark.parametrize(("phrase", "original"), SEED_002_PHRASES, ids=[p[0] for p in SEED_002_PHRASES])
+def test_seed_002_traditional_to_mainland(phrase: str, original: str) -> None:
+    doc = read_document(seed("002"))
+    start = doc.normalized.index(phrase)
+    assert doc.original_quote(start, start + len(phrase)) == original
+
+
+def test_seed_002_has_no_taiwan_phrasing_left() -> None:
+    normalized = read_document(seed("002")).normalized
+    for tw_simplified in ("入口网站", "档案类", "最佳化", "计画", "网路", "拷贝", "资讯"):
+        assert tw_simplified not in normalized
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        (seed_text("004")[:3000], "simplified"),
+        (seed_text("004")[:3000] + "臺灣鄉親來穗參觀", "simplified"),  # a few traditional chars do not flip it
+        (seed_text("002")[:3000], "traditional"),
+        ("2020 12 31", "simplified"),
+    ],
+    ids=["simplified", "simplified with a quote", "traditional", "no cjk"],
+)
+def test_detect_script(text: str, script: str) -> None:
+    assert detect_script(text) == script
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Noise lines
+# --------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", NOISE_LINES, ids=[r.name for r in NOISE_LINES])
+def test_each_noise_rule_deletes_its_example(rule: object) -> None:
+    example = rule.example  # type: ignore[attr-defined]
+    text = f"一、总体情况\n{example}\n全年主动公开政府信息624条。"
+    kept = [line for line in normalize(text)[0].split("\n") if line.strip()]
+    assert kept == ["一、总体情况", "全年主动公开政府信息624条。"]
+
+
+KEPT_LINES = [
+    "相关新闻发布会共举办12场",
+    "打印机采购5台",
+    "来源:本年新收申请535件",
+    "关闭网站12个",
+    "分享到微信公众号推文36篇",
+    "一、总体情况",
+    "六、其他需要报告的事项",
+    "\t-",  # a table cell holding a dash means "none": never chrome
+    "\t6",
+    "6",  # a bare number is only a page number right above a "- n -" marker
+    "2020年12月31日",
+    "基本介绍政府信息公开指南",
+]
+
+
+@pytest.mark.parametrize("line", KEPT_LINES)
+def test_noise_removal_keeps_report_lines(line: str) -> None:
+    text = f"前文\n{line}\n后文"
+    assert normalize(text)[0] == normalize(f"前文\n{line}\n后文".replace("\u3000", " "))[0]
+    assert line.strip() in normalize(text)[0]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "gone"),
+    [
+        ("001", ["听全文", "2012-11-29", "来源:市政务办", "分享到", "相关附件", "相关新闻", "扫一扫在手机打开当前页",
+                 "关注 · 广州政府网"]),
+        ("002", ["基本介绍", "中文名:", "发布单位:", "相关词条", "热门词条", "联系我们"]),
+        ("003", ["相关文章"]),
+    ],
+    ids=["001 web page", "002 wiki", "003 web page"],
+)  # fmt: skip
+def test_seed_chrome_is_removed(prefix: str, gone: list[str]) -> None:
+    doc = read_document(seed(prefix))
+    lines = [line.strip(" •") for line in doc.normalized.split("\n")]
+    for chrome in gone:
+        assert not any(line.startswith(chrome) for line in lines), chrome
+    assert doc.normalized.count("\n") < doc.original.count("\n")  # removed from the view only
+    assert "扫一扫在手机打开当前页" in read_document(seed("001")).original
+
+
+def test_seed_000_page_markers_removed() -> None:
+    doc = read_document(seed("000"))
+    assert doc.original.rstrip().endswith("－8－")
+    assert doc.normalized.rstrip().endswith("行政诉讼数\n\t0")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Encodings
+# --------------------------------------------------------------------------------------------------------------------
+
+ENCODINGS = ["gb18030", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"]
+ENCODING_CASES = [(p, e) for p in SEEDS for e in ENCODINGS] + [(seed("002"), "big5")]
+
+
+@pytest.mark.parametrize(("path", "encoding"), ENCODING_CASES, ids=[f"{p.name[:3]}-{e}" for p, e in ENCODING_CASES])
+def test_seed_in_other_encodings(path: Path, encoding: str, tmp_path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    data = text.encode(encoding, errors="ignore")  # Big5 lacks a few chars of the seed: drop them
+    target = tmp_path / "report.txt"
+    target.write_bytes(data)
+    doc = read_document(target)
+    reference = read_document(path) if encoding != "big5" else read_text(data.decode("big5"))
+    assert doc.normalized == reference.normalized
+    assert not doc.original.startswith("\ufeff")
+    expected = {"big5": ("cp950", "big5hkscs", "big5")}.get(encoding, (encoding,))
+    assert doc.encoding in expected
+
+
+def test_short_gbk_text_is_not_taken_for_korean(tmp_path: Path) -> None:
+    target = tmp_path / "short.txt"
+    target.write_bytes("广州市政府信息公开".encode("gbk"))
+    doc = read_document(target)
+    assert doc.original == "广州市政府信息公开"
+    assert doc.encoding == "gb18030"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Bad inputs
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _pdf_bytes(draw: Callable[[object], None], pages: int = 1) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for _ in range(pages):
+        pdf.add_page()
+        draw(pdf)
+    return bytes(pdf.output())
+
+
+def _latin_text(pdf: object) -> None:
+    pdf.set_font("Helvetica", size=12)  # type: ignore[attr-defined]
+    pdf.multi_cell(0, 8, "Annual report on government information disclosure. " * 20)  # type: ignore[attr-defined]
+
+
+def _rectangle_only(pdf: object) -> None:
+    pdf.rect(20, 20, 100, 60, style="F")  # type: ignore[attr-defined]
+
+
+def _encrypted(user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf_bytes(_latin_text))))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _write(name: str, data: bytes | str) -> Callable[[Path], Path]:
+    def make(tmp_path: Path) -> Path:
+        target = tmp_path / name
+        if isinstance(data, str):
+            target.write_text(data, encoding="utf-8")
+        else:
+            target.write_bytes(data)
+        return target
+
+    return make
+
+
+def _directory(tmp_path: Path) -> Path:
+    target = tmp_path / "reports"
+    target.mkdir()
+    return target
+
+
+_BINARY = bytes(random.Random(7).randrange(256) for _ in range(4000)) + b"\x00" * 64
+# UTF-8, then GBK bytes, then stray high bytes: no single encoding decodes this
+_MIXED = "广州市政府".encode() + "信息公开年度报告".encode("gbk") + b"\xff\xfe\x80\x81" * 3
+
+BAD_INPUTS: list[tuple[str, Callable[[Path], Path], str]] = [
+    ("empty", _write("empty.txt", b""), "empty file"),
+    ("whitespace only", _write("blank.txt", " \n\t\r\n\u3000\n"), "empty file"),
+    ("binary", _write("data.txt", _BINARY), "binary file, not text"),
+    ("directory", _directory, "is a directory, expected a file"),
+    ("missing", lambda tmp: tmp / "nope.txt", "no such file"),
+    ("undecodable", _write("mixed.txt", _MIXED), "undetectable or mixed text encoding"),
+    ("control characters", _write("ctrl.txt", "报告\x01\x02\x03\x04\x05\x06" * 20), "control characters"),
+    ("encrypted pdf", _write("locked.pdf", _encrypted("user-secret")), "encrypted PDF"),
+    ("truncated pdf", _write("cut.pdf", _pdf_bytes(_latin_text, pages=3)[:700]), "damaged PDF"),
+    ("not a pdf", _write("fake.pdf", b"<html>404 Not Found</html>"), "damaged PDF"),
+    ("pdf without text", _write("scan.pdf", _pdf_bytes(_rectangle_only, pages=2)), "no text layer; it needs OCR"),
+    ("html with only nav", lambda tmp: FIXTURES / "nav_only.html", "no text in the HTML page"),
+    ("corrupt docx", _write("broken.docx", b"PK\x03\x04" + b"\x00garbage" * 50), "damaged DOCX"),
+    ("unknown binary type", _write("report.doc", _BINARY), "unsupported file type"),
+    ("only chrome", _write("chrome.txt", "相关新闻\n  • 分享到\n扫一扫在手机打开当前页\n"), "no report text"),
+]
+
+
+@pytest.mark.parametrize(("make", "reason"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_raises_input_error(make: Callable[[Path], Path], reason: str, tmp_path: Path) -> None:
+    path = make(tmp_path)
+    with pytest.raises(InputError) as info:
+        read_document(path)
+    error = info.value
+    assert reason in error.reason
+    assert str(path) in str(error) and reason in str(error)
+    assert "\n" not in str(error)
+    assert error.path == path
+
+
+def test_read_document_accepts_a_str_path() -> None:
+    assert read_document(str(seed("003"))).path == seed("003")
+
+
+def test_read_text_rejects_empty_text() -> None:
+    with pytest.raises(InputError, match="empty text"):
+        read_text(" \n ", "inline")
+
+
+def test_read_text() -> None:
+    doc = read_text("2020 年政府信息公开工作年度报告", "memo")
+    assert (doc.kind, doc.encoding, doc.path, doc.normalized) == (
+        "txt",
+        None,
+        Path("memo"),
+        "2020年政府信息公开工作年度报告",
+    )
+    assert doc.sha256 == hashlib.sha256("2020 年政府信息公开工作年度报告".encode()).hexdigest()
+
+
+def test_owner_only_encrypted_pdf_opens_with_the_empty_password(tmp_path: Path) -> None:
+    target = tmp_path / "owner.pdf"
+    target.write_bytes(_encrypted(""))
+    assert "Annual report" in read_document(target).normalized
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [
+        ("report.md", "# 2020 年报告\n共 5 件".encode(), "txt"),
+        ("report", "2020年报告".encode("gb18030"), "txt"),
+        ("report.dat", _pdf_bytes(_latin_text), "pdf"),
+        ("page.asp", b"<!DOCTYPE html><html><body><p>2020 \xe5\xb9\xb4</p></body></html>", "html"),
+    ],
+    ids=["markdown", "no suffix gbk", "pdf bytes", "html bytes"],
+)
+def test_unknown_suffix_is_sniffed(name: str, data: bytes, kind: str, tmp_path: Path) -> None:
+    target = tmp_path / name
+    target.write_bytes(data)
+    assert read_document(target).kind == kind
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------------------------------
+
+CHROME_HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>政府信息公开年度报告</title>
+<script>var nav = "首页 政务公开";</script><style>p { margin: 0 }</style></head><body>
+<div id="header" class="top-nav"><ul><li><a href="/">站点首页</a></li><li><a>政务公开栏目</a></li></ul></div>
+<div class="crumbs">当前位置:首页 &gt; 政务公开 &gt; 年度报告</div>
+<div class="bdsharebuttonbox"><a>分享到</a><a>微信</a><a>微博</a></div>
+<div id="content">
+"""
+CHROME_TAIL = """</div>
+<div class="relatedLinks"><h3>相关词条</h3><ul><li><a>政府信息公开条例</a></li><li><a>政务公开</a></li></ul></div>
+<script type="text/javascript">document.write("扫一扫在手机打开当前页");</script>
+<footer>版权所有:广州市人民政府 备案号 12345</footer>
+</body></html>"""
+
+
+def seed_html(text: str) -> str:
+    """An HTML copy of a seed in a page with chrome; runs of TAB lines become real <table> elements."""
+    body: list[str] = []
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        if "\t" in lines[i]:
+            rows = []
+            while i < len(lines) and "\t" in lines[i]:
+                cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in lines[i].split("\t"))
+                rows.append(f"<tr>{cells}</tr>")
+                i += 1
+            body.append(f'<table border="1"><tbody>{"".join(rows)}</tbody></table>')
+        else:
+            if lines[i].strip():
+                body.append(f"<p>{html.escape(lines[i]).replace('  ', '&nbsp; ')}</p>")
+            i += 1
+    return CHROME_HEAD + "\n".join(body) + CHROME_TAIL
+
+
+@pytest.mark.parametrize("prefix", ["004", "000", "002"])
+def test_html_copy_of_a_seed(prefix: str, tmp_path: Path) -> None:
+    text = seed_text(prefix)
+    target = tmp_path / "report.html"
+    target.write_text(seed_html(text), encoding="utf-8")
+    doc = read_document(target)
+    reference = read_text(text)
+    assert (doc.kind, doc.encoding) == ("html", "utf-8")
+    assert collapsed_lines(doc.normalized) == collapsed_lines(reference.normalized)
+    for chrome in ("站点首页", "政务公开栏目", "当前位置", "分享到", "相关词条", "版权所有", "var nav", "扫一扫"):
+        assert chrome not in doc.normalized
+    lines = doc.normalized.split("\n")
+    table_rows = [
+        "\t".join(" ".join(cell.split()) for cell in line.split("\t"))  # HTML trims and collapses cell text
+        for line in reference.normalized.split("\n")
+        if "\t" in line and line.strip()
+    ]
+    assert table_rows or prefix == "002"
+    for row in table_rows:
+        assert row in lines, row  # each row comes out as the same TAB-separated cells
+
+
+def test_html_tables_in_the_2020_seed_are_tab_separated(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    target.write_text(seed_html(seed_text("004")), encoding="utf-8")
+    lines = read_document(target).normalized.split("\n")
+    assert "规章\t8\t8\t239" in lines
+    assert "273\t62\t68\t68\t471\t104\t27\t43\t24\t198\t32\t10\t10\t8\t60" in lines
+    assert "\t(七) 总计\t16266\t1645\t11\t20\t37\t347\t18326\t" in lines
+
+
+def test_html_fixture_with_declared_gb2312_and_spans() -> None:
+    doc = read_document(FIXTURES / "gov_page_gb2312.html")
+    assert doc.encoding == "gb18030"
+    assert doc.normalized.split("\n") == [
+        "某区人民政府2021年政府信息公开工作年度报告",
+        "一、总体情况",
+        "2021年,全区共收到政府信息公开申请128件,",
+        "上年结转6件。",
+        "二、主动公开政府信息情况",
+        "第二十条第(一)项\t\t\t",  # colspan=4
+        "信息内容\t本年制发件数\t本年废止件数\t现行有效件数",
+        "规章\t0\t0\t0",
+        "行政规范性文件\t12\t3\t45",
+        "三、收到和处理政府信息公开申请情况",
+        "三、本年度办理结果\t(一)予以公开\t60",
+        "\t(二)部分公开\t7",  # the rowspan above leaves an empty first cell
+        "四、结转下年度继续办理\t\t5",
+        "六、其他需要报告的事项",
+        "无。",
+    ]
+
+
+def test_html_with_a_lying_charset_is_detected(tmp_path: Path) -> None:
+    target = tmp_path / "page.htm"
+    page = '<html><head><meta charset="utf-8"></head><body><p>广州市政府信息公开年度报告,共收到申请 19017 宗。</p></body></html>'
+    target.write_bytes(page.encode("gbk"))
+    doc = read_document(target)
+    assert doc.normalized == "广州市政府信息公开年度报告,共收到申请19017宗。"
+    assert doc.encoding == "gb18030"
+
+
+def test_html_rowspan_over_the_last_column(tmp_path: Path) -> None:
+    target = tmp_path / "t.html"
+    target.write_text(
+        "<body><table><tr><td>a</td><td rowspan=3>b</td></tr><tr><td>c</td></tr><tr><td>d</td></tr>"
+        "<tr><td>e</td><td>f</td></tr></table></body>",
+        encoding="utf-8",
+    )
+    assert read_document(target).normalized == "a\tb\nc\t\nd\t\ne\tf"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _cjk_pdf(
+    paragraphs: list[str], rows: list[list[str]], footer: str = "- {n} -", header: str = REPORT_TITLE
+) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    class Report(FPDF):
+        def header(self) -> None:
+            if header:
+                self.set_font("wqy", size=9)
+                self.cell(0, 8, header, align="C", new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("wqy", size=9)
+            self.cell(0, 8, footer.format(n=self.page_no()), align="C")
+
+    pdf = Report()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=11)
+    for paragraph in paragraphs:
+        pdf.multi_cell(0, 7, paragraph, new_x="LMARGIN", new_y="NEXT")
+    if rows:
+        pdf.set_font("wqy", size=8)
+        width = max(len(r) for r in rows)
+        widths = (34, 44, *[14] * (width - 2))
+        with pdf.table(col_widths=widths[:width], first_row_as_headings=False, headings_style=FontFace()) as table:
+            for cells in rows:
+                row = table.row()
+                for cell in [*cells, *[""] * (width - len(cells))]:
+                    row.cell(cell)
+    return bytes(pdf.output())
+
+
+def _seed_004_parts() -> tuple[list[str], list[list[str]]]:
+    lines = seed_text("004").split("\n")
+    prose = [line for line in lines[:54] if line.strip()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("一、本年新收"))
+    rows = [line.split("\t") for line in lines[start:105] if "\t" in line and re.search(r"\d{2}", line)]
+    return prose, rows
+
+
+@needs_cjk_font
+def test_pdf_from_the_2020_seed(tmp_path: Path) -> None:
+    prose, rows = _seed_004_parts()
+    target = tmp_path / "report.pdf"
+    target.write_bytes(_cjk_pdf(prose, rows))
+    from pypdf import PdfReader
+
+    assert len(PdfReader(target).pages) >= 3
+    doc = read_document(target)
+    assert (doc.kind, doc.encoding) == ("pdf", None)
+    lines = doc.normalized.split("\n")
+    assert not [line for line in lines if re.fullmatch(r"\s*-\s*\d+\s*-\s*", line)], "page markers remain"
+    assert REPORT_TITLE not in lines, "the running header remains"
+    assert "一、总体情况" in lines
+    flat = "".join(lines)
+    assert "44个政府部门共6343项行政权力事项" in flat
+    # every table row comes back as one line of TAB-separated cells, wrapped cells joined, numbers in order
+    for cells in rows:
+        expected = "\t".join(normalize(c)[0].replace(" ", "") for c in cells if c.strip())
+        assert expected in [line.replace(" ", "") for line in lines], expected
+    table = doc.normalized[doc.normalized.index("一、本年新收") :]
+    assert re.findall(r"\d+", table) == re.findall(r"\d+", "\n".join("\t".join(r) for r in rows))
+
+
+@needs_cjk_font
+@pytest.mark.parametrize("footer", ["- {n} -", "－{n}－", "—{n}—", "第 {n} 页", "{n}/3", "{n}"])
+def test_pdf_page_number_styles_are_removed(footer: str, tmp_path: Path) -> None:
+    paragraphs = [f"第{k}段:本年新收政府信息公开申请{k}件。" * 12 for k in range(1, 12)]
+    target = tmp_path / "report.pdf"
+    target.write_bytes(_cjk_pdf(paragraphs, [], footer=footer, header=""))
+    lines = read_document(target).normalized.split("\n")
+    assert len(lines) > 10
+    assert all("本年新收" in line or "件。" in line for line in lines), [ln for ln in lines if "本年新收" not in ln]
+
+
+@needs_cjk_font
+def test_pdf_title_on_page_one_survives_the_running_header(tmp_path: Path) -> None:
+    paragraphs = ["广州市人民政府", "2020年政府信息公开工作年度报告", "一、总体情况", "正文内容。" * 400]
+    target = tmp_path / "report.pdf"
+    target.write_bytes(_cjk_pdf(paragraphs, []))
+    lines = read_document(target).normalized.split("\n")
+    assert lines[:3] == ["广州市人民政府", "2020年政府信息公开工作年度报告", "一、总体情况"]
+    assert REPORT_TITLE not in lines
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# DOCX
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("广州市人民政府2020年政府信息公开工作年度报告")
+    document.add_paragraph("二、主动公开政府信息情况")
+    table = document.add_table(rows=3, cols=4)
+    table.cell(0, 0).merge(table.cell(0, 3)).text = "第二十条第（一）项"
+    for r, values in enumerate(
+        [["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"], ["规章", "8", "8", "239"]], 1
+    ):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    table.cell(2, 1).add_paragraph("")  # an empty second paragraph must not split the row
+    document.add_paragraph("三、收到和处理政府信息公开申请情况")
+    target = tmp_path / "report.docx"
+    document.save(str(target))
+    doc = read_document(target)
+    assert doc.kind == "docx"
+    assert doc.normalized.split("\n") == [
+        "广州市人民政府2020年政府信息公开工作年度报告",
+        "二、主动公开政府信息情况",
+        "第二十条第(一)项\t\t\t",
+        "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量",
+        "规章\t8\t8\t239",
+        "三、收到和处理政府信息公开申请情况",
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Speed
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def test_normalizing_10000_chars_is_fast() -> None:
+    text = (seed_text("004") * 2)[:10_000]
+    normalize(text)  # warm the converter
+    best = min(_timed(lambda: normalize(text)) for _ in range(5))
+    assert best < 0.005, f"normalize took {best * 1000:.2f} ms for 10,000 chars"
+
+
+def _timed(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def test_fixtures_exist() -> None:
+    assert {p.name for p in FIXTURES.iterdir()} >= {"gov_page_gb2312.html", "nav_only.html"}
+    assert os.path.getsize(FIXTURES / "gov_page_gb2312.html") > 0

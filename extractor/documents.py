@@ -231,7 +231,10 @@ def _opencc(config: str) -> Any:
     import opencc  # deferred: loading the dictionaries costs tens of ms, and simplified-only runs need just t2s
 
     if config == "tw2mainland":
-        config = str(_tw2mainland_config(Path(opencc.__file__).parent / "clib" / "share" / "opencc"))
+        try:
+            config = str(_tw2mainland_config(Path(opencc.__file__).parent / "clib" / "share" / "opencc"))
+        except OSError:  # no writable temp dir: OpenCC's own tw2sp still gets the listed phrases right
+            config = "tw2sp.json"
     return opencc.OpenCC(config)
 
 
@@ -264,12 +267,17 @@ def _tw2mainland_config(share: Path) -> Path:
     target = folder / "tw2mainland.json"
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "phrases.txt").write_text(phrases, encoding="utf-8")
+        _write_atomically(folder / "phrases.txt", phrases)
         text = json.dumps(config, ensure_ascii=False).replace('"PHRASES"', json.dumps(str(folder / "phrases.txt")))
-        scratch = folder / f"tw2mainland.{os.getpid()}.tmp"
-        scratch.write_text(text, encoding="utf-8")
-        scratch.replace(target)  # atomic: a parallel worker never reads half a config
+        _write_atomically(target, text)
     return target
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write then rename, so a parallel worker never reads half a file."""
+    scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    scratch.write_text(text, encoding="utf-8")
+    scratch.replace(target)
 
 
 def normalize(text: str) -> tuple[str, list[int]]:
@@ -611,16 +619,16 @@ _DROP_TAGS = (
     "script", "style", "nav", "header", "footer", "aside", "form", "iframe", "noscript",
     "template", "svg", "button", "select", "object", "embed",
 )  # fmt: skip
-# id/class words that mark page chrome. Matched against the id/class split into lower-case words; longer words
-# (4+ letters) also match inside a word ("bdsharebuttonbox"), short ones only as a whole word ("nav", not "canvas").
+# id/class words that mark page chrome. Matched against the id/class split into lower-case words; words of 5+
+# letters also match inside a word ("bdsharebuttonbox"), shorter ones only whole ("nav", not "canvas").
 NAV_WORDS: tuple[str, ...] = (
-    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "share", "sharing",
-    "footer", "foot", "related", "relate", "comment", "comments", "ad", "ads", "advert", "advertisement",
-    "sidebar", "toolbar", "social", "topbar", "sitemap", "copyright", "skip",
+    "nav", "navbar", "subnav", "topnav", "mainnav", "navigation", "menu", "mainmenu", "topmenu", "submenu",
+    "breadcrumb", "crumb", "crumbs", "share", "sharing", "footer", "foot", "related", "relate", "comment",
+    "ad", "ads", "advert", "sidebar", "toolbar", "social", "topbar", "sitemap", "copyright", "skip",
     "xgxw", "xgwz", "xglj", "fenxiang",  # pinyin initials used by gov CMSs: 相关新闻/相关文章/相关链接, 分享
 )  # fmt: skip
-_NAV_EXACT = frozenset(w for w in NAV_WORDS if len(w) < 4)
-_NAV_INSIDE = re.compile("|".join(re.escape(w) for w in NAV_WORDS if len(w) >= 4))
+_NAV_EXACT = frozenset(w for w in NAV_WORDS if len(w) < 5)
+_NAV_INSIDE = re.compile("|".join(re.escape(w) for w in NAV_WORDS if len(w) >= 5))
 _BLOCK_TAGS = frozenset((
     "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dir", "div", "dl", "dt",
     "fieldset", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "menu", "ol", "p",
@@ -671,7 +679,7 @@ def _looks_like_chrome(attributes: dict[str, str | None]) -> bool:
     # split camelCase and separators: "shareBtn main-nav" -> share btn main nav
     tokens = re.sub(r"([a-z])([A-Z])", r"\1 \2", words).lower()
     for token in re.split(r"[^a-z0-9]+", tokens):
-        if token in _NAV_EXACT or (len(token) >= 4 and _NAV_INSIDE.search(token)):
+        if token in _NAV_EXACT or (len(token) >= 5 and _NAV_INSIDE.search(token)):
             return True
     return False
 
@@ -829,6 +837,9 @@ class _Line:
 def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
     from pypdf import PdfReader
 
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)  # a broken file makes pypdf log a warning per recovered object
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -840,6 +851,8 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
         raise
     except Exception as e:  # pypdf raises PdfReadError, but also ValueError, KeyError, zlib errors on broken files
         raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
+    finally:
+        pypdf_log.setLevel(level)
     if not pages:
         raise InputError(path, "damaged PDF: no pages")
     if not any(line.strip() for page in pages for line in page):
@@ -858,7 +871,6 @@ def _page_lines(page: Any) -> list[str]:
             if piece.strip():
                 chunks.append(_Chunk(piece, e, f, max(size * scale, 1.0), broken=k > 0))
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     page.extract_text(visitor_text=visit)
     return [line.text for line in _assemble(chunks)]
 
@@ -870,9 +882,21 @@ def _matmul(m: Sequence[float], n: Sequence[float]) -> tuple[float, float, float
 
 
 def _width(text: str, size: float) -> float:
-    """Estimated advance of `text`: a full em for wide (CJK) chars, 0.6 em for the rest (a generous ASCII width)."""
-    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
-    return size * (wide + 0.6 * (len(text) - wide))
+    """Estimated advance of `text` in a typical font: the chunk's own glyph widths are keyed by glyph id, not char."""
+    return size * sum(_em(ch) for ch in text)
+
+
+_NARROW = frozenset(" .,:;!|'`ilj()[]{}")
+
+
+def _em(ch: str) -> float:
+    if ch in _NARROW:
+        return 0.3
+    if ch.isdigit():
+        return 0.55
+    if unicodedata.east_asian_width(ch) in "WF":
+        return 1.0
+    return 0.65 if ch.isupper() else 0.5
 
 
 def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:

@@ -254,9 +254,14 @@ class ModelClient:
         def create(**kwargs: Any) -> Any:
             def once() -> Any:
                 try:
-                    return self._openai.chat.completions.create(**kwargs)
+                    completion = self._openai.chat.completions.create(**kwargs)
                 except Exception as e:  # translated once, here
                     raise translate(e) from e
+                try:
+                    completion.choices[0].message  # noqa: B018  (a 200 from a proxy may be an HTML page)
+                except (AttributeError, IndexError, TypeError):
+                    raise ServerError("the model endpoint answered without a message") from None
+                return completion
 
             completion = call_with_retries(once, self.policy, sleep=self._sleep)
             log.calls += 1
@@ -264,10 +269,7 @@ class ModelClient:
             if usage is not None:
                 log.prompt_tokens += int(usage.prompt_tokens or 0)
                 log.completion_tokens += int(usage.completion_tokens or 0)
-            try:
-                log.last_content = completion.choices[0].message.content
-            except (AttributeError, IndexError):
-                raise ServerError("the model endpoint answered without a message") from None
+            log.last_content = completion.choices[0].message.content
             return completion
 
         return create

@@ -7,8 +7,10 @@ The attribute path of every quantity in :class:`Indicators` *is* its codebook co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -326,46 +328,56 @@ class Indicators(Group):
     consult: Consultation = _group(Consultation)
 
     def get(self, code: str) -> Quantity | None:
-        node: Any = self
-        for part in code.split("."):
-            if not isinstance(node, Group) or part not in type(node).model_fields:
-                raise KeyError(code)
-            node = getattr(node, part)
-        if node is not None and not isinstance(node, Quantity):
-            raise KeyError(code)
-        return node
+        """The quantity at ``code`` (None when not reported); KeyError for a code the tree does not hold."""
+        parent, leaf = _address(code)
+        return getattr(parent(self), leaf)  # type: ignore[no-any-return]
 
     def set(self, code: str, quantity: Quantity | None) -> None:
-        *parents, leaf = code.split(".")
-        node: Any = self
-        for part in parents:
-            if not isinstance(node, Group) or part not in type(node).model_fields:
-                raise KeyError(code)
-            node = getattr(node, part)
-        if not isinstance(node, Group) or leaf not in type(node).model_fields or isinstance(getattr(node, leaf), Group):
-            raise KeyError(code)
-        setattr(node, leaf, quantity)
+        parent, leaf = _address(code)
+        if quantity is not None and not isinstance(quantity, Quantity):
+            raise TypeError(f"{code}: expected a Quantity, got {type(quantity).__name__}")
+        # Groups skip assignment validation (the type is checked above): this is the parsers' hot path.
+        object.__setattr__(parent(self), leaf, quantity)
+        parent(self).__pydantic_fields_set__.add(leaf)
 
     def items(self) -> Iterator[tuple[str, Quantity]]:
         """(code, quantity) for every reported quantity, in declaration order."""
-        for code, q in _walk(self, ""):
+        for code, (parent, leaf) in _addresses().items():
+            q = getattr(parent(self), leaf)
             if q is not None:
                 yield code, q
 
 
-def _walk(group: Group, prefix: str) -> Iterator[tuple[str, Quantity | None]]:
-    for name in type(group).model_fields:
-        value = getattr(group, name)
+def _walk(group: type[Group], prefix: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    for name, info in group.model_fields.items():
         path = f"{prefix}{name}"
-        if isinstance(value, Group):
-            yield from _walk(value, path + ".")
+        sub = info.annotation
+        if isinstance(sub, type) and issubclass(sub, Group):
+            yield from _walk(sub, path + ".")
         else:
-            yield path, value
+            yield path, tuple(path.split("."))
+
+
+@cache
+def _addresses() -> dict[str, tuple[Callable[[Indicators], Any], str]]:
+    """code -> (getter of the parent group, leaf attribute name), computed once from the class tree."""
+    out: dict[str, tuple[Callable[[Indicators], Any], str]] = {}
+    for code, parts in _walk(Indicators, ""):
+        parent = attrgetter(".".join(parts[:-1])) if len(parts) > 1 else (lambda ind: ind)
+        out[code] = (parent, parts[-1])
+    return out
+
+
+def _address(code: str) -> tuple[Callable[[Indicators], Any], str]:
+    try:
+        return _addresses()[code]
+    except KeyError:
+        raise KeyError(code) from None
 
 
 def quantity_codes() -> list[str]:
     """Every code the :class:`Indicators` tree can hold."""
-    return [code for code, _ in _walk(Indicators(), "")]
+    return list(_addresses())
 
 
 class Meta(Strict):

@@ -413,28 +413,6 @@ def _empty_cells(text: str, kind: str) -> list[Cell]:
     return cells
 
 
-_HOME_KINDS: tuple[tuple[str, str], ...] = (
-    ("proactive.", "proactive"),
-    ("response.", "proactive"),
-    ("requests.", "requests"),
-    ("fees.", "fees"),
-    ("review.", "review_litigation"),
-    ("litigation.", "review_litigation"),
-    ("appeals.", "review_litigation"),
-    ("consult.", "consultation"),
-    ("complaints.", "complaints"),
-)
-
-
-def home_kind(code: str) -> str | None:
-    """The section kind whose prose states ``code`` with the most authority (§四 咨询情况 for consult.*).
-
-    When a report prints a code twice (GZ 2009: 咨询 31830 in §一 and 34170 in §四), the value from the home
-    section is the labelled one; an overview mention is the alternate.
-    """
-    return next((kind for prefix, kind in _HOME_KINDS if code.startswith(prefix)), None)
-
-
 def extract_prose(text: str, kind: str) -> list[Cell]:
     """Every figure the sentences of ``text`` state, as cells with codebook codes; ``kind`` is the section's kind.
 
@@ -454,4 +432,4 @@ def extract_prose(text: str, kind: str) -> list[Cell]:
     return unique
 
 
-__all__ = ["ALL_RULES", "RULES", "ZERO_RULES", "Rule", "extract_prose", "home_kind"]
+__all__ = ["ALL_RULES", "RULES", "ZERO_RULES", "Rule", "extract_prose"]

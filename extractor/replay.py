@@ -103,9 +103,7 @@ def cassette_path(root: Path, config: str, report: str) -> Path:
 
 
 @contextmanager
-def session(
-    provider: str, model: str, prompt: str, cassette: Path | None, mode: Mode = "replay"
-) -> Iterator[Engine]:
+def session(provider: str, model: str, prompt: str, cassette: Path | None, mode: Mode = "replay") -> Iterator[Engine]:
     """An engine whose model traffic is replayed from (or recorded to) ``cassette``.
 
     ``replay`` needs no model on disk; ``record`` and ``live`` run the local model (``model`` is a known local

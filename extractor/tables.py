@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Literal, NamedTuple
 
 from .models import APPLICANT_COLUMNS, OUTCOME_COLUMNS, Cell, Qualifier
@@ -48,11 +49,11 @@ _NUM_FULL_RE = re.compile(
 _BLANK_FULL_RE = re.compile(rf"{_BLANK_TOKEN}")
 _ONE_CELL_RE = re.compile(rf"\s*(?:(?P<num>{_NUM})|(?P<blank>{_BLANK_TOKEN}))?\s*")
 _SIGN_NEXT_RE = re.compile(r"[+\-]\d")
+# Page markers: a line "- 12 -" or "3/12", or "第3页(共12页)". Every branch starts with "\n" or "第" so the
+# engine can skip to candidate positions; the leading "\n" is kept when masking.
 _PAGE_MARKER_RE = re.compile(
-    r"^[ \t]*[-—–－][ \t]*\d{1,3}[ \t]*[-—–－][ \t]*$"
+    r"\n[ \t]*(?:[-—–－][ \t]*\d{1,3}[ \t]*[-—–－]|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*(?=\n|$)"
     r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"
-    r"|^[ \t]*\d{1,3}[ \t]*/[ \t]*\d{1,3}[ \t]*$",
-    re.MULTILINE,
 )
 _MAX_LABEL_TAIL = 80  # characters of label text allowed between a label keyword and its first number
 
@@ -255,7 +256,8 @@ def _read_spaced(text: str, pos: int, limit: int, max_tokens: int, first_is_labe
 # Splitting a row's tokens into its columns (including run-together digits)
 # --------------------------------------------------------------------------------------------------------------
 
-_SPLIT_BUDGET = 50_000  # DFS nodes per row; beyond it the row is reported ambiguous, never guessed
+_SPLIT_BUDGET = 10_000  # search nodes per row; beyond it the row is reported ambiguous, never guessed
+_TABLE_SPLIT_BUDGET = 40_000  # search nodes per table (a 表三 of 26 run-together rows)
 _MAX_READINGS = 64
 _MAX_WINDOWS = 3  # extra tokens (a stray page number) tolerated in a row
 _INF = float("inf")
@@ -352,10 +354,6 @@ class _Stream:
                 self.seg_end[i] = cuts[k + 1]
                 self.min_parts[i] = len(cuts) - 1 - k
 
-    def atom_at_or_after(self, i: int) -> int:
-        """Stream position of the first atom at or after ``i`` (the stream's length when there is none)."""
-        return self.next_atom[i]
-
     def ends(self, i: int) -> range:
         """Possible ends of a cell starting at stream position ``i``."""
         if self.chars[i] in "#0":
@@ -382,12 +380,12 @@ class _Splitter:
     bounds the work; when it runs out the readings found so far are returned as non-exhaustive.
     """
 
-    def __init__(self, toks: Sequence[_Tok], spec: _RowSpec) -> None:
+    def __init__(self, toks: Sequence[_Tok], spec: _RowSpec, budget: int = _SPLIT_BUDGET) -> None:
         self.st = _Stream(toks, spec)
         self.spec = spec
         self.size = len(self.st.chars)
         self.groups = {first: last for first, last in spec.sum_groups}
-        self.budget = _SPLIT_BUDGET
+        self.budget = budget
         self.results: list[list[_Val]] = []
 
     def run(self) -> tuple[list[list[_Val]], bool]:
@@ -443,10 +441,11 @@ class _Splitter:
         if self._spent():
             return []
         plain = st.chars[a] != "#" and a not in st.signs
+        longest = b - a - k + 1 if target is None or target < 0 else min(b - a - k + 1, len(str(int(target))))
         out: list[list[_Val]] = []
         for e in st.ends(a):
-            if b - e < k - 1:
-                break
+            if e - a > longest:
+                break  # a cell is never longer than the target, and leaves a digit for each cell after it
             number = int(st.chars[a:e]) if plain else st.val(a, e, slot).value
             rest = target
             if target is not None and number is not None:
@@ -463,13 +462,14 @@ class _Splitter:
 
     def _reachable(self, a: int, b: int, k: int, target: int | float) -> bool:
         """Can stream[a:b] cut into ``k`` cells (no leading zeros) sum to ``target``? A quick necessary test."""
-        if self.st.atom_at_or_after(a) < b:
+        if self.st.next_atom[a] < b:
             return True  # an atom's value does not follow from its width
         if target < 0:
             return False
         width = b - a
-        # no cell exceeds the target, so none is longer than it ...
-        if width > k * len(str(int(target))) or target >= k * 10 ** (width - k + 1):
+        digits = len(str(int(target)))
+        # no cell exceeds the target, so none is longer than it; the longest cell has width - k + 1 digits
+        if width > k * digits or digits > width - k + 1 + len(str(k)) or target >= k * 10 ** (width - k + 1):
             return False
         # ... and the cells are smallest when their lengths are even: q or q+1 digits, leading digit 1
         q, r = divmod(width, k)
@@ -477,7 +477,14 @@ class _Splitter:
         return target >= low
 
 
-def _row_readings(toks: list[_Tok], spec: _RowSpec) -> _Row | None:
+class _Budget:
+    """Search nodes left for splitting run-together rows, shared by the rows of one table."""
+
+    def __init__(self, nodes: int) -> None:
+        self.nodes = nodes
+
+
+def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = None) -> _Row | None:
     """Align a row's tokens to its columns; None when nothing sensible can be read."""
     ncols = spec.ncols
     idx = [i for i, t in enumerate(toks) if t.kind != "empty"]
@@ -506,19 +513,23 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec) -> _Row | None:
                 pad_r = [_Tok("empty", core[-1].end, core[-1].end, "")] * (missing - k)
                 candidates.append(_vals([*pad_l, *core, *pad_r], spec))
         if any(_splittable(t) and len(t.raw.lstrip("+-")) > 1 for t in core):
-            split, exhaustive = _Splitter(core, spec).run()
+            allowed = _SPLIT_BUDGET if budget is None else min(_SPLIT_BUDGET, budget.nodes)
+            splitter = _Splitter(core, spec, allowed)
+            split, exhaustive = splitter.run()
+            if budget is not None:
+                budget.nodes -= allowed - max(splitter.budget, 0)
             candidates.extend(split)
     if not candidates:
         return None
-    valid = [c for c in candidates if _sum_ok(c, spec)]
-    if spec.plausible is not None:
-        plausible = [c for c in valid if spec.plausible(c)]
-        valid = plausible or valid
-    if valid:
-        candidates = valid
-    if len(candidates) > 1:
-        candidates.sort(key=_balance_key)
-    return _Row(candidates[:_MAX_READINGS], exhaustive)
+    valid = [c for c in candidates if _sum_ok(c, spec)] or candidates
+    if len(valid) > 1:
+        valid.sort(key=_balance_key)
+        if spec.plausible is not None:
+            # plausibility is a heuristic, not an identity: it orders the readings (the first is reported)
+            # but the implausible ones stay as alternatives and the cells stay flagged
+            check = spec.plausible
+            valid = [c for c in valid if check(c)] + [c for c in valid if not check(c)]
+    return _Row(valid[:_MAX_READINGS], exhaustive)
 
 
 def _balance_key(reading: Sequence[_Val]) -> tuple[int, float, int]:
@@ -672,6 +683,7 @@ _T2_COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     ),
 }
 _T2_COLUMNS["六"] = _T2_COLUMNS["五"]
+_T2_COLUMN_ZH = {c: zh for cols in _T2_COLUMNS.values() for c, zh, _ in cols}
 _T2_ROW_RES = {item: _alternation([(c, w) for c, _, w in rows]) for item, rows in _T2_ROWS.items()}
 _T2_COL_RES = {item: _alternation([(c, w) for c, _, w in cols]) for item, cols in _T2_COLUMNS.items()}
 # Default columns when a block prints no recognizable header, chosen by the number of cells read
@@ -792,9 +804,12 @@ def parse_tables(text: str) -> list[Cell]:
 
 def _mask_page_markers(text: str) -> str:
     """Blank out page markers ("- 5 -", "第3页") with spaces, keeping every offset."""
-    if "页" not in text and "-" not in text and "—" not in text and "/" not in text:
-        return text
-    return _PAGE_MARKER_RE.sub(lambda m: " " * len(m.group()), text)
+    return _PAGE_MARKER_RE.sub(_blank_out, text)
+
+
+def _blank_out(m: re.Match[str]) -> str:
+    marker = m.group()
+    return "\n" + " " * (len(marker) - 1) if marker.startswith("\n") else " " * len(marker)
 
 
 def _emit(
@@ -858,6 +873,7 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
     """Rows of one 表三 starting at its 本年新收 label: row code → (label offset, row)."""
     matches = list(_T3_RE.finditer(text, start, zone_end))
     rows: dict[str, tuple[int, _Row]] = {}
+    budget = _Budget(_TABLE_SPLIT_BUDGET)
     end = start
     for i, m in enumerate(matches):
         code = _T3_ROWS[int((m.lastgroup or "r0")[1:])][0]
@@ -865,7 +881,7 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
         toks = _read_cells(text, m.end(), limit, _T3_SPEC.ncols)
         if not toks:
             continue
-        row = _row_readings(toks, _T3_SPEC)
+        row = _row_readings(toks, _T3_SPEC, budget)
         if row is None:
             continue
         if code in rows:
@@ -874,8 +890,8 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
         end = max(t.end for t in toks)
         if code == "carried_out":
             break
-    if "new" not in rows:
-        return {}, start
+    if "new" not in rows and len(rows) < 3:
+        return {}, start  # a stray 本年新收 in prose, not a table
     return rows, end
 
 
@@ -1028,9 +1044,8 @@ def _parse_t2(text: str) -> list[Cell]:
             if row is None:
                 continue
             seen.add(prefix)
-            col_labels = {c: zh for c, zh, _ in _T2_COLUMNS[item]}
             codes = [f"{prefix}.{c}" for c in cols]
-            cells.extend(_emit(row, codes, "表二", label, [col_labels[c] for c in cols]))
+            cells.extend(_emit(row, codes, "表二", label, [_T2_COLUMN_ZH[c] for c in cols]))
     return cells
 
 
@@ -1049,7 +1064,8 @@ def _t2_header(text: str, item: str, start: int, end: int) -> tuple[str, ...]:
     return tuple(n for _, n in sorted(found))
 
 
-def _t2_spec(cols: Sequence[str], wan_header: bool) -> _RowSpec:
+@cache
+def _t2_spec(cols: tuple[str, ...], wan_header: bool) -> _RowSpec:
     money = tuple(c == "amount" for c in cols)
     scale = tuple(10_000 if (c == "amount" and wan_header) else 1 for c in cols)
 
@@ -1082,7 +1098,8 @@ def _parse_t4(text: str, t3_spans: Sequence[tuple[int, int]]) -> list[Cell]:
         window_end = min(len(text), anchor.end() + _T4_HEADER_MAX)
         first = _TOKEN_RE.search(text, anchor.end(), window_end)
         if first is None:
-            break
+            pos = anchor.end()
+            continue
         header = text[anchor.end() : first.start()]
         if not _T4_HEADER_RE.search(header) or any(ch.isdigit() for ch in header):
             pos = anchor.end()

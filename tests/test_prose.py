@@ -11,7 +11,7 @@ import pytest
 from extractor.codebook import codebook, unit_of
 from extractor.documents import normalize
 from extractor.models import Cell
-from extractor.prose import ALL_RULES, RULES, _literal_first, extract_prose, home_kind
+from extractor.prose import ALL_RULES, RULES, _literal_first, extract_prose
 
 SEEDS = Path(__file__).resolve().parents[1] / "eval" / "seeds"
 
@@ -384,16 +384,6 @@ def test_speed() -> None:
         extract_prose(text, "unknown")
     per_10k = (time.perf_counter() - start) / 20 / len(text) * 10_000
     assert per_10k < 0.05  # 50 ms per 10,000 chars: a loose bound that still catches a per-character Python loop
-
-
-@pytest.mark.parametrize(
-    ("code", "kind"),
-    [("consult.total", "consultation"), ("response.total", "proactive"), ("litigation.upheld", "review_litigation"),
-     ("requests.legacy.other", "requests"), ("art20.licensing.change", None)],
-    ids=["consult", "response", "litigation", "requests", "table-only"],
-)  # fmt: skip
-def test_home_kind(code: str, kind: str | None) -> None:
-    assert home_kind(code) == kind
 
 
 def test_table_row_wu_is_not_a_heading() -> None:

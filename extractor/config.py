@@ -44,7 +44,7 @@ class Settings:
     prompt: str = "v1"
     concurrency: int = 1
     max_reasks: int = 1
-    timeout: float = 120.0
+    timeout: float = 600.0  # a 0.5B model on two busy cores can take minutes to read a long section
     max_retries: int = 4
     cache: bool = True
 

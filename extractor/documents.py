@@ -300,20 +300,53 @@ def _normalize(text: str) -> tuple[str, array[int], Script]:
 
 def detect_script(text: str) -> Script:
     """Traditional when a clear share of the CJK chars are ones that OpenCC t2s would change."""
-    converted: str = _opencc("t2s.json").convert(text)
-    if converted == text:
-        return "simplified"
     # The share is measured on the lines of a sample: enough chars to decide, and a phrase that changes length
-    # (rare in t2s) only shifts its own line.
-    changed = cjk = 0
-    for a, b in zip(text[:_SAMPLE].split("\n"), converted[:_SAMPLE].split("\n"), strict=False):
-        if len(a) == len(b):
-            changed += sum(map(str.__ne__, a, b))
-        cjk += len(_CJK_RE.findall(a))
+    # (rare in t2s) only shifts its own line. OpenCC converts line by line (no dictionary entry holds a newline),
+    # so only the lines that reach into the sample are converted.
+    sample = text[:_SAMPLE]
+    converted = _converted_head(_opencc("t2s.json"), text)
+    if converted == sample:
+        return "simplified"
+    src_lines, out_lines = sample.split("\n"), converted.split("\n")
+    if len(src_lines) == len(out_lines) and list(map(len, src_lines)) == list(map(len, out_lines)):
+        changed, counted = _count_differences(sample, converted), sample
+    else:
+        changed = sum(_count_differences(a, b) for a, b in zip(src_lines, out_lines, strict=False) if len(a) == len(b))
+        counted = "\n".join(src_lines[: len(out_lines)])
+    cjk = sum(map(len, _CJK_RUN_RE.findall(counted)))
     return "traditional" if cjk and changed / cjk >= _TRADITIONAL_SHARE else "simplified"
 
 
 _SAMPLE = 4000
+_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+
+
+def _converted_head(converter: Any, text: str) -> str:
+    """``converter.convert(text)[:_SAMPLE]``, converting only the lines that reach into the sample."""
+    end = text.find("\n", _SAMPLE)
+    if end < 0:
+        return str(converter.convert(text))[:_SAMPLE]
+    head: str = converter.convert(text[:end])
+    if len(head) < _SAMPLE:  # the conversion shortened the lines: the sample reaches further
+        return str(converter.convert(text))[:_SAMPLE]
+    return head[:_SAMPLE]
+
+
+def _count_differences(a: str, b: str) -> int:
+    """How many positions of two equal-length strings hold different chars (``sum(map(str.__ne__, a, b))``).
+
+    Each code point is a 32-bit word of one big integer; XOR leaves a non-zero word (below 2**21) where the
+    strings differ, and adding 0x7FFFFFFF to every word sets its top bit exactly then, without a carry out.
+    """
+    if a == b:
+        return 0
+    n = len(a)
+    x = int.from_bytes(a.encode("utf-32-le", "surrogatepass"), "little") ^ int.from_bytes(
+        b.encode("utf-32-le", "surrogatepass"), "little"
+    )
+    return (
+        (x + int.from_bytes(b"\xff\xff\xff\x7f" * n, "little")) & int.from_bytes(b"\0\0\0\x80" * n, "little")
+    ).bit_count()
 
 
 def _to_simplified(text: str) -> tuple[str, array[int]]:
@@ -322,21 +355,25 @@ def _to_simplified(text: str) -> tuple[str, array[int]]:
     src_lines, out_lines = text.split("\n"), converted.split("\n")
     if len(out_lines) != len(src_lines):  # a newline was converted: give up alignment, map proportionally
         return _apply(text, _identity(len(text)), [(0, len(text), converted)])
-    if len(converted) == len(text) and all(len(a) == len(b) for a, b in zip(src_lines, out_lines, strict=True)):
-        return converted, _identity(len(text))
-    changed = {c for a, b in zip(src_lines, out_lines, strict=True) if len(a) != len(b) for c in a}
-    per_char = _char_conversions(changed)
-    offsets = array("i")
+    src_lengths, out_lengths = list(map(len, src_lines)), list(map(len, out_lines))
     identity = _identity(len(text))
-    src = 0
-    for a, b in zip(src_lines, out_lines, strict=True):
-        if len(a) == len(b):
-            offsets.extend(identity[src : src + len(a)])
-        else:
-            offsets.extend(src + i for i in _align(a, b, per_char))
-        offsets.append(src + len(a))  # the newline (one too many after the last line; trimmed below)
-        src += len(a) + 1
-    del offsets[len(converted) :]
+    if src_lengths == out_lengths:
+        return converted, identity
+    # Lines of unchanged length map one to one, so between the changed lines (and across the newlines) the map
+    # is a run of the identity; only the changed lines are aligned char by char.
+    changed = [k for k, (a, b) in enumerate(zip(src_lengths, out_lengths, strict=True)) if a != b]
+    per_char = _char_conversions({c for k in changed for c in src_lines[k]})
+    starts = [0]
+    for n in src_lengths:
+        starts.append(starts[-1] + n + 1)
+    offsets = array("i")
+    pos = 0  # the next source index the identity run starts at
+    for k in changed:
+        src = starts[k]
+        offsets.extend(identity[pos:src])
+        offsets.extend([src + i for i in _align(src_lines[k], out_lines[k], per_char)])
+        pos = src + src_lengths[k]  # the newline after the line maps to itself
+    offsets.extend(identity[pos:])
     return converted, offsets
 
 
@@ -356,13 +393,18 @@ def _align(src: str, out: str, per_char: dict[str, str]) -> list[int]:
     """
     pieces = [per_char.get(c, c) for c in src]
     chars = "".join(pieces)
-    owner = [i for i, piece in enumerate(pieces) for _ in piece]  # owner[k]: index in src of chars[k]
+    owner: Sequence[int]  # owner[k]: index in src of chars[k]
+    if len(chars) == len(src) and all(len(piece) == 1 for piece in pieces):
+        owner = range(len(src))
+    else:
+        owner = [i for i, piece in enumerate(pieces) for _ in piece]
     result: list[int] = []
     i = j = 0
     while j < len(out):
-        if i < len(chars) and chars[i] == out[j]:
-            result.append(owner[i])
-            i, j = i + 1, j + 1
+        run = _common_run(chars, i, out, j)
+        if run:  # chars that agree: one to one
+            result.extend(owner[i : i + run])
+            i, j = i + run, j + run
             continue
         di, dj = _resync(chars, i, out, j)
         lo = owner[i] if i < len(owner) else (owner[-1] if owner else 0)
@@ -370,6 +412,23 @@ def _align(src: str, out: str, per_char: dict[str, str]) -> list[int]:
         result.extend(lo + k * (hi - lo) // dj for k in range(dj))
         i, j = i + di, j + dj
     return result
+
+
+def _common_run(a: str, i: int, b: str, j: int) -> int:
+    """The length of the common prefix of ``a[i:]`` and ``b[j:]``, by slice comparisons (a binary search)."""
+    n = min(len(a) - i, len(b) - j)
+    if n <= 0 or a[i] != b[j]:
+        return 0
+    if a[i : i + n] == b[j : j + n]:
+        return n
+    lo, hi = 1, n  # a[i:i+lo] == b[j:j+lo]; a[i:i+hi] != b[j:j+hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[i : i + mid] == b[j : j + mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def _resync(a: str, i: int, b: str, j: int, window: int = 3, reach: int = 8) -> tuple[int, int]:

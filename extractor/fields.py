@@ -9,7 +9,9 @@ better at "81万条" and "10万多" than a small model, and the phrase doubles a
 
 from __future__ import annotations
 
+import copy
 import re
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
@@ -99,6 +101,12 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Cached per class and arguments: a generated schema class never changes, and instructor asks for its
+        JSON Schema on every request (tens of milliseconds each)."""
+        return copy.deepcopy(_cached_json_schema(cls, args, tuple(sorted(kwargs.items()))))
+
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> Answer:
         context = info.context if isinstance(info.context, dict) else None
@@ -124,11 +132,21 @@ class Answer(BaseModel):
         return self
 
 
+@cache
+def _cached_json_schema(cls: type[Answer], args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    return BaseModel.model_json_schema.__func__(cls, *args, **dict(kwargs))  # type: ignore[attr-defined,no-any-return]
+
+
 CODE_OF_KEY: dict[str, str] = {key_of(c): c for c in codebook()}
 
 
 def build_schema(kind: SectionKind, codes: list[str], *, lists: bool) -> type[Answer]:
     """A flat pydantic model with one optional string per code (and the two lists for the problems section)."""
+    return _schema(kind, tuple(codes), lists)
+
+
+@cache
+def _schema(kind: SectionKind, codes: tuple[str, ...], lists: bool) -> type[Answer]:
     fields: dict[str, Any] = {
         key_of(code): (str | None, Field(default=None, description=describe(code))) for code in codes
     }

@@ -13,9 +13,11 @@ Errors of openai, instructor and httpx are translated here, once, into :mod:`ext
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import httpx2
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.v2.core.function_calls import response_schema
 from pydantic import ValidationError
 
 from .cache import CachedAnswer, ResponseCache, cache_key
@@ -45,6 +48,10 @@ from .local_model import LocalServer, resolve_model_path
 from .models import SectionKind, Usage
 from .prompts import Prompt
 from .retry import RetryPolicy, call_with_retries
+
+# instructor logs every failed attempt at ERROR; we handle those failures ourselves (re-ask, keep the best
+# attempt, or raise one of our errors), so its log lines would only be noise on the user's terminal.
+logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,7 @@ class ModelClient:
         cache: ResponseCache | None = None,
         http_client: httpx2.Client | None = None,
         sleep: Callable[[float], None] | None = None,
+        max_in_flight: int = 1,
     ) -> None:
         self.endpoint = endpoint
         self.settings = settings
@@ -165,7 +173,8 @@ class ModelClient:
             timeout=settings.timeout,
             http_client=http_client,
         )
-        self._lock = threading.Lock()
+        # bounds HTTP calls in flight across every worker thread (reports x their sections)
+        self._in_flight = threading.BoundedSemaphore(max(1, max_in_flight))
 
     @property
     def sampling(self) -> dict[str, Any]:
@@ -190,15 +199,17 @@ class ModelClient:
         as verified; when re-asks run out, the best attempt comes back with ``verified=False``."""
         schema = build_schema(kind, codes, lists=lists)
         messages = self.messages(prompt, kind, text, codes, lists)
-        key = cache_key(
-            provider=self.endpoint.provider,
-            model=self.endpoint.identity,
-            prompt_version=prompt.version,
-            prompt_text=prompt.sha256,
-            schema=schema.model_json_schema(),
-            sampling=self.sampling,
-            text=json.dumps(messages, ensure_ascii=False),
-        )
+        key = ""
+        if self.cache is not None:
+            key = cache_key(
+                provider=self.endpoint.provider,
+                model=self.endpoint.identity,
+                prompt_version=prompt.version,
+                prompt_text=prompt.sha256,
+                schema=_json_schema(schema),
+                sampling=self.sampling,
+                text=json.dumps(messages, ensure_ascii=False),
+            )
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             answer = _parse(schema, hit.content, text, verify=hit.verified)
             usage = Usage(cache_hits=1, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens)
@@ -209,7 +220,7 @@ class ModelClient:
         verified = True
         try:
             answer = create(
-                response_model=schema,
+                response_model=_prepared(schema),
                 messages=messages,
                 model=self.endpoint.model,
                 context={"text": text},
@@ -273,6 +284,17 @@ class ModelClient:
             return completion
 
         return create
+
+
+@cache
+def _prepared(schema: type[Answer]) -> type[Answer]:
+    """instructor's wrapper class for a schema, made once: instructor would otherwise build a new class per call."""
+    return response_schema(schema)  # type: ignore[no-any-return]
+
+
+@cache
+def _json_schema(schema: type[Answer]) -> dict[str, Any]:
+    return schema.model_json_schema()
 
 
 def _parse(schema: type[Answer], content: str | None, text: str, *, verify: bool) -> Answer | None:

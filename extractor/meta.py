@@ -8,6 +8,9 @@ from .models import Scope
 
 _TITLE = re.compile(r"(?P<issuer>[^\s\d。，,]{2,40}?)\s*(?:(?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公开|政务公开)")
 _COMPILED_BY = re.compile(r"由(?P<issuer>[^\s，,。]{2,40}?)(?:负责)?编制")
+# What every _TITLE match ends with: a line without it holds no title (a cheap test before the slow pattern).
+_TITLE_END = re.compile(r"(?:19|20)\d{2}\s*年度?(?:政府)?(?:信息公开|政务公开)")
+_SPLIT_TITLE = re.compile(r"^\s*(?:19|20)\d{2}\s*年度?(?:政府)?信息公开")
 _ISSUER_TAIL = re.compile(r"(?:人民政府|政府|办公室|办公厅|局|委员会|委|厅|办|中心|院|署|会|街道办事处|镇|乡|部)$")
 
 _SCOPE_SIGNALS: tuple[tuple[Scope, re.Pattern[str]], ...] = (
@@ -21,10 +24,10 @@ def detect_issuer(text: str) -> str | None:
     """The body that issued the report, from its title line or a "由…编制" sentence."""
     head = text[:1500]
     for line_no, line in enumerate(head.splitlines()):
-        m = _TITLE.search(line)
+        m = _TITLE.search(line) if _TITLE_END.search(line) else None
         if m and _ISSUER_TAIL.search(m.group("issuer")):
             return m.group("issuer")
-        if m is None and re.match(r"^\s*(?:19|20)\d{2}\s*年度?(?:政府)?信息公开", line):
+        if m is None and _SPLIT_TITLE.match(line):
             # the title is split over lines: the issuer is the nearest non-empty line above
             above = [x.strip() for x in head.splitlines()[:line_no] if x.strip()]
             if above and _ISSUER_TAIL.search(above[-1]):

@@ -27,7 +27,7 @@ from . import identities, rules
 from .codebook import codebook
 from .config import Settings
 from .documents import Document, read_document
-from .errors import ExtractorError, InputError, NotAReportError, describe
+from .errors import ExtractorError, InputError, ModelOutputError, NotAReportError, describe
 from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, squash
 from .meta import detect_issuer, detect_scope
 from .models import Finding, Meta, Quantity, ReportRecord, SectionInfo, SectionKind, Source, TextItem, Usage
@@ -54,6 +54,7 @@ class Engine:
     client: Asker | None = None
     prompt: Prompt | None = None
     model_name: str | None = None
+    parallel_asks: int = 1  # sections of one report asked at once
 
     @property
     def uses_rules(self) -> bool:
@@ -129,32 +130,67 @@ def _chunks(text: str, limit: int = MAX_SECTION_CHARS) -> list[tuple[int, str]]:
 
 def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record: ReportRecord) -> None:
     assert engine.client is not None and engine.prompt is not None
+    client, prompt = engine.client, engine.prompt
     hybrid = engine.provider == "hybrid"
+    plan: list[tuple[Section, int, str, list[str], bool]] = []
+    era = _era_filter(record.meta.template)
     for sec in sections:
-        codes = list(SECTION_CODES.get(sec.kind, []))
+        codes = [c for c in SECTION_CODES.get(sec.kind, []) if era(c)]
         if hybrid:
             # what the rules read in this very section is settled; a figure they read elsewhere (a 附表, say)
             # is asked again here, so prose and table cross-check (a disagreement becomes a finding)
             codes = [c for c in codes if not _read_here(record, c, sec.kind)]
         wants_lists = sec.kind in LIST_SECTIONS and not (hybrid and (record.problems or record.improvements))
-        if not codes and not wants_lists:
+        if codes or wants_lists:
+            plan.extend(
+                (sec, offset, piece, codes, wants_lists)
+                for offset, piece in _chunks(doc.normalized[sec.start : sec.end])
+            )
+    if not plan:
+        return
+    # the sections of one report are independent questions: ask them side by side (the client bounds how many
+    # calls are in flight), then merge the answers in document order so the record does not depend on timing
+    with ThreadPoolExecutor(max_workers=max(1, min(len(plan), engine.parallel_asks))) as pool:
+        futures = [
+            pool.submit(client.ask, prompt, sec.kind, piece, codes, lists=lists) for sec, _, piece, codes, lists in plan
+        ]
+        wait(futures)
+    for (sec, offset, piece, _, wants_lists), future in zip(plan, futures, strict=True):
+        try:
+            result = future.result()  # transport failures propagate: the report is retried on resume
+        except ModelOutputError as e:
+            # one section's answer stayed unusable (invalid after re-asks, or cut at the token limit): the
+            # report keeps everything else, and says which section the model could not answer
+            record.findings.append(
+                Finding(check="model.section_failed", severity="warning", message=e.one_line(), cells=[])
+            )
             continue
-        for offset, piece in _chunks(doc.normalized[sec.start : sec.end]):
-            result = engine.client.ask(engine.prompt, sec.kind, piece, codes, lists=wants_lists)
-            record.usage.add(result.usage)
-            if result.answer is None:
+        record.usage.add(result.usage)
+        if result.answer is None:
+            continue
+        base = sec.start + offset
+        for key, value in result.answer:
+            if value is None or key in ("problems", "improvements"):
                 continue
-            base = sec.start + offset
-            for key, value in result.answer:
-                if value is None or key in ("problems", "improvements"):
-                    continue
-                _merge_model_value(doc, record, sec.kind, CODE_OF_KEY[key], str(value), piece, base, result, engine)
-            if wants_lists:
-                for name in ("problems", "improvements"):
-                    items = getattr(result.answer, name, None) or []
-                    getattr(record, name).extend(
-                        _model_item(doc, sec.kind, str(i), piece, base, engine) for i in items if str(i).strip()
-                    )
+            _merge_model_value(doc, record, sec.kind, CODE_OF_KEY[key], str(value), piece, base, result, engine)
+        if wants_lists:
+            for name in ("problems", "improvements"):
+                items = getattr(result.answer, name, None) or []
+                getattr(record, name).extend(
+                    _model_item(doc, sec.kind, str(i), piece, base, engine) for i in items if str(i).strip()
+                )
+
+
+def _era_filter(template: str) -> Callable[[str], bool]:
+    """Only ask for codes the report's template can hold (codebook eras): a 2020 report has no 附表 channels."""
+    if template in ("ogi2019", "ogi2021"):
+        wanted = {template, "all"}
+    elif template.startswith("pre2019"):
+        wanted = {"pre2019", "all"}
+    else:
+        return lambda code: True
+    book = codebook()
+    return lambda code: bool(wanted.intersection(book[code].eras))
 
 
 def _read_here(record: ReportRecord, code: str, kind: SectionKind) -> bool:
@@ -213,6 +249,10 @@ def _merge_model_value(
     if current is None:
         record.indicators.set(code, q)
     elif current.value != q.value:
+        if current.engine == "model" and not current.verified and q.verified:
+            # an unchecked model value (not found in its text) never displaces a checked one just by coming first
+            record.indicators.set(code, q)
+            current, q = q, current
         record.alternates.setdefault(code, []).append(q)
         record.findings.append(
             Finding(
@@ -540,5 +580,11 @@ def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = No
             notice(f"{e.one_line()}. Falling back to the rules provider.")
         return Engine("rules")
     cache = ResponseCache() if settings.cache else None
-    client = ModelClient(endpoint, settings, cache=cache)
-    return Engine(settings.provider, client=client, prompt=prompt, model_name=endpoint.identity)
+    client = ModelClient(endpoint, settings, cache=cache, max_in_flight=settings.concurrency)
+    return Engine(
+        settings.provider,
+        client=client,
+        prompt=prompt,
+        model_name=endpoint.identity,
+        parallel_asks=settings.concurrency,
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .codebook import codebook
 from .documents import Document
 from .lists import split_problems
-from .models import Cell, Finding, Indicators, Quantity, SectionKind, Source, TextItem
+from .models import Cell, Finding, Indicators, Quantity, SectionKind, Source, TextItem, construct
 from .prose import extract_prose
 from .sections import Section, Split
 from .tables import parse_tables
@@ -36,26 +36,30 @@ def section_at(split: Split, offset: int) -> Section | None:
 def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: int = 0) -> Quantity:
     """A parser's cell as a stored quantity, its span mapped back to the original text."""
     start, end = doc.to_original(base + cell.start, base + cell.end)
-    # model_construct: the parsers' cells are typed already, and validating thousands of them per second
-    # is the rules engine's largest cost
-    source = Source.model_construct(
-        section=kind, table=cell.table, row=cell.row, column=cell.column, start=start, end=end,
-        quote=doc.original[start:end],
+    # construct (model_construct without its per-field lookups): the parsers' cells are typed already, and
+    # validating thousands of them per second is the rules engine's largest cost
+    source = construct(
+        Source,
+        {"section": kind, "table": cell.table, "row": cell.row, "column": cell.column, "start": start, "end": end,
+         "quote": doc.original[start:end]},
     )  # fmt: skip
-    return Quantity.model_construct(
-        value=cell.value,
-        unit=cell.unit or codebook()[cell.code].unit,
-        qualifier=cell.qualifier,
-        raw=cell.raw,
-        source=source,
-        derived=False,
-        imputed_zero=False,
-        engine="rules",
-        model=None,
-        grounded=None,
-        verified=True,
-        ambiguous=cell.ambiguous,
-        alternatives=list(cell.alternatives),
+    return construct(
+        Quantity,
+        {
+            "value": cell.value,
+            "unit": cell.unit or codebook()[cell.code].unit,
+            "qualifier": cell.qualifier,
+            "raw": cell.raw,
+            "source": source,
+            "derived": False,
+            "imputed_zero": False,
+            "engine": "rules",
+            "model": None,
+            "grounded": None,
+            "verified": True,
+            "ambiguous": cell.ambiguous,
+            "alternatives": list(cell.alternatives),
+        },
     )
 
 

@@ -7,8 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from .results import RunResult
 from .score import Value
 
-# Per (report, code): "ok" when right (a correct gold code, or no spurious value), "bad" otherwise.
-_Key = tuple[str, str, str]
+_Key = tuple[str, str, str]  # (report, code or list name, list item text or "")
 
 
 class Change(BaseModel):
@@ -63,7 +62,7 @@ def compare_runs(a: RunResult, b: RunResult) -> Comparison:
             code=key[1],
             before=status_a,
             after=status_b,
-            expected=(va or vb or ("", None, None))[1],
+            expected=next(v[1] for v in (va, vb) if v is not None),
             got_before=va[2] if va else None,
             got_after=vb[2] if vb else None,
         )

@@ -36,7 +36,13 @@ def variants(n: int, chars: int, rng: random.Random) -> list[str]:
     out = []
     for i in range(n):
         base = texts[i % len(texts)]
-        text = re.sub(r"(?<![\d.])\d+(?![\d.])", lambda m: str(rng.randint(10 ** (len(m.group()) - 1) if len(m.group()) > 1 else 0, 10 ** len(m.group()) - 1)), base)
+        text = re.sub(
+            r"(?<![\d.])\d+(?![\d.])",
+            lambda m: str(
+                rng.randint(10 ** (len(m.group()) - 1) if len(m.group()) > 1 else 0, 10 ** len(m.group()) - 1)
+            ),
+            base,
+        )
         head, sep, tail = text.partition("\n\n")
         extra = []
         while len(text) + sum(map(len, extra)) < chars:

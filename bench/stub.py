@@ -17,7 +17,7 @@ class _Handler(BaseHTTPRequestHandler):
     calls = 0
     lock = threading.Lock()
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         length = int(self.headers.get("content-length", 0))
         self.rfile.read(length)
         time.sleep(self.delay)

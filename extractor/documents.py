@@ -172,14 +172,19 @@ NOISE_LINES: tuple[NoiseRule, ...] = (
 )
 
 _BULLET = r"(?:[•·‧・∙●▪◆■][ ]*)?"
-_NOISE_RE = re.compile(
-    r"^ *"  # spaces, never a TAB: a line that starts with one is a table cell
+_NOISE_LINE = (
+    r" *"  # spaces, never a TAB: a line that starts with one is a table cell
     + _BULLET
     + "(?:"
     + "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(NOISE_LINES))
-    + r") *(?:\n|\Z)",
-    re.MULTILINE,
+    + r") *(?:\n|\Z)"
 )
+_NOISE_RE = re.compile("^" + _NOISE_LINE, re.MULTILINE)
+# The same lines found after their line break. A match never crosses a line, so the lines match independently
+# and every match of _NOISE_RE.finditer is a line start where the body matches: starting the pattern with the
+# literal "\n" lets the regex engine jump from line to line instead of trying "^" at every char. The body sits in
+# a look-ahead (group "line") so that consecutive noise lines are all found.
+_NOISE_AFTER_BREAK_RE = re.compile(r"\n(?=(?P<line>" + _NOISE_LINE + "))")
 
 _Edit = tuple[int, int, str]  # replace text[start:end] by the string
 
@@ -444,8 +449,13 @@ def _resync(a: str, i: int, b: str, j: int, window: int = 3, reach: int = 8) -> 
 
 def _half_width(text: str) -> str:
     """Full-width ASCII to ASCII and odd spaces/breaks to plain ones; one str.replace per distinct char present."""
-    for char in set(_HALF_WIDTH_RE.findall(text)):
+    # Search for the first char left to fold, then fold all of its kind: no replacement is itself one to fold,
+    # so the search resumes where it stopped and the text is scanned about once.
+    pos = 0
+    while (m := _HALF_WIDTH_RE.search(text, pos)) is not None:
+        char = m.group()
         text = text.replace(char, _HALF_WIDTH[char])
+        pos = m.end()
     return text
 
 
@@ -460,7 +470,16 @@ def _space_edits(text: str) -> list[_Edit]:
 
 
 def _noise_edits(text: str) -> list[_Edit]:
-    return [(m.start(), m.end(), "") for m in _NOISE_RE.finditer(text) if not _QUANTITY.search(m.group())]
+    """The noise lines (as ``_NOISE_RE.finditer`` finds them) that hold no quantity, to delete."""
+    edits: list[_Edit] = []
+    first = _NOISE_RE.match(text)
+    if first is not None and not _QUANTITY.search(first.group()):
+        edits.append((first.start(), first.end(), ""))
+    for m in _NOISE_AFTER_BREAK_RE.finditer(text):
+        line = m.group("line")
+        if not _QUANTITY.search(line):
+            edits.append((m.start("line"), m.end("line"), ""))
+    return edits
 
 
 def _apply(text: str, offsets: array[int], edits: Sequence[_Edit]) -> tuple[str, array[int]]:

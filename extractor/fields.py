@@ -116,7 +116,7 @@ class Answer(BaseModel):
         errors: list[str] = []
         for key, value in self:
             code = CODE_OF_KEY.get(key)
-            if code is None or value is None:
+            if code is None or value is None or key in ("problems", "improvements"):  # lists: checked below
                 continue
             quote = squash(str(value))
             if not quote or quote not in text:

@@ -29,7 +29,7 @@ app.add_typer(eval_cmd.app, name="eval")
 def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="extractor", standalone_mode=False)
+        code = command.main(args=argv, prog_name="extractor", standalone_mode=False)
     except ExtractorError as e:
         print(f"error: {e.one_line()}", file=sys.stderr)
         sys.exit(e.exit_code)
@@ -44,3 +44,5 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to resume", file=sys.stderr)
         sys.exit(130)
+    if isinstance(code, int) and code:  # outside standalone mode, typer.Exit(code) comes back as a return value
+        sys.exit(code)

@@ -1,0 +1,134 @@
+"""A bulk run killed with SIGKILL midway, then rerun with the same command: every report ends up exactly once in
+records.jsonl and indicators.csv, no line is truncated, and no section already answered is sent to the model again.
+
+The CLI runs in a subprocess against the fault server (a stub that answers every request after a small delay). The
+server answers a fixed number of requests, then holds every later one. The process is killed once it has gone
+idle (no CPU time for half a second): every thread then waits on a held request or for one, so every answer it
+received has been handled (cached, and recorded when its report finished) and "answered in the first run" is
+exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .fault_server import FaultServer, Recorded, grounded_answer, synthetic_report
+
+REPORTS = 40
+SECTIONS = 3  # sections per report; the openai provider asks the model about every one
+WORKERS = 4
+ANSWER_FIRST = 46  # requests answered before the server holds the rest: a third of the run, and not a whole
+# number of reports, so at least one report is cut off with some of its sections answered
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with FaultServer(delay=0.005, answer=grounded_answer) as s:
+        yield s
+
+
+def _command(inputs: Path, out: Path, base_url: str) -> list[str]:
+    return [
+        sys.executable, "-c", "from extractor.cli import main; main()",
+        "extract", str(inputs), "-o", str(out), "-q", "--provider", "openai", "--base-url", base_url,
+        "--model", "stub", "--api-key", "sk-test-interrupt", "--concurrency", str(WORKERS),
+    ]  # fmt: skip
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _wait_until_idle(pid: int, quiet: float = 0.5, timeout: float = 30.0) -> None:
+    """Until the process has used no CPU time for ``quiet`` seconds (every thread blocked)."""
+    deadline = time.monotonic() + timeout
+    last, since = _cpu_ticks(pid), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, "the run never went idle"
+        time.sleep(0.05)
+        now = _cpu_ticks(pid)
+        if now != last:
+            last, since = now, time.monotonic()
+
+
+def _body(r: Recorded) -> str:
+    return json.dumps(r.body, sort_keys=True, ensure_ascii=False)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads a process's CPU time from /proc (Linux)")
+def test_killed_bulk_run_resumes_exactly_once(tmp_path: Path, server: FaultServer) -> None:
+    inputs = tmp_path / "reports"
+    inputs.mkdir()
+    for i in range(1, REPORTS + 1):
+        (inputs / f"bureau_{i:02d}.txt").write_text(synthetic_report(i, SECTIONS), encoding="utf-8")
+    out = tmp_path / "out"
+    command = _command(inputs, out, server.base_url)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    # First run: killed while its workers wait on the model.
+    server.hold_after(ANSWER_FIRST)
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert server.wait_held(1, timeout=60), "the run never reached the held requests"
+        _wait_until_idle(first.pid)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == -signal.SIGKILL
+    answered_first = {_body(r) for r in server.answered}
+    held_first = {_body(r) for r in server.requests if not r.answered}
+    assert len(answered_first) == ANSWER_FIRST and held_first
+    records_path = out / "records.jsonl"
+    done_first = records_path.read_text(encoding="utf-8").splitlines()
+    assert 0 < len(done_first) < REPORTS  # killed midway
+    # A kill inside a write leaves a partial last line; the rerun must cut it, not keep or duplicate it.
+    with records_path.open("a", encoding="utf-8") as fh:
+        fh.write(done_first[-1][: len(done_first[-1]) // 2])
+    server.release()
+    first_requests = len(server.requests)
+
+    # Second run: the very same command, to completion.
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    summary = json.loads(second.stdout.strip().splitlines()[-1])
+    assert summary["skipped_already_done"] == len(done_first)
+    assert summary["reports"] == REPORTS - len(done_first) and summary["failed"] == 0
+
+    # records.jsonl: every report once, every line whole.
+    raw = records_path.read_text(encoding="utf-8")
+    assert raw.endswith("\n")
+    records = [json.loads(line) for line in raw.splitlines()]
+    names = [r["report"] for r in records]
+    assert len(names) == REPORTS and set(names) == {f"bureau_{i:02d}" for i in range(1, REPORTS + 1)}
+    assert [json.loads(line)["report"] for line in done_first] == names[: len(done_first)]  # kept, not redone
+
+    # indicators.csv: each report's rows once, and the model's values all there.
+    rows = list(csv.DictReader((out / "indicators.csv").open(encoding="utf-8")))
+    assert all(n == 1 for n in Counter(tuple(r.values()) for r in rows).values())
+    totals = Counter(r["report"] for r in rows if r["code"] == "proactive.total")
+    assert totals == Counter(set(names))
+    values = {r["report"]: r["value"] for r in rows if r["code"] == "proactive.total"}
+    assert values == {f"bureau_{i:02d}": str(600 + i) for i in range(1, REPORTS + 1)}
+    assert (out / "errors.jsonl").read_text(encoding="utf-8") == ""
+
+    # The model: nothing answered in the first run is asked again; no section is lost or asked twice.
+    sent_second = [_body(r) for r in server.requests[first_requests:]]
+    assert not answered_first & set(sent_second)
+    assert held_first <= set(sent_second)  # what the kill cut off is asked again
+    assert len(sent_second) == len(set(sent_second))
+    assert len(answered_first) + len(sent_second) == REPORTS * SECTIONS
+    assert summary["cache_hits"] > 0  # the killed reports' answered sections came from the cache

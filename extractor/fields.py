@@ -133,7 +133,9 @@ class Answer(BaseModel):
 
 
 @cache
-def _cached_json_schema(cls: type[Answer], args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+def _cached_json_schema(
+    cls: type[Answer], args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
+) -> dict[str, Any]:
     return BaseModel.model_json_schema.__func__(cls, *args, **dict(kwargs))  # type: ignore[attr-defined,no-any-return]
 
 

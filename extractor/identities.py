@@ -29,11 +29,11 @@ from .models import (
     APPLICANT_COLUMNS,
     OUTCOME_COLUMNS,
     Finding,
-    Group,
     Indicators,
     Qualifier,
     Quantity,
     Severity,
+    construct,
 )
 
 __all__ = ["check", "derive"]
@@ -127,18 +127,8 @@ _Snapshot = dict[str, Quantity]  # code → reported quantity (``Indicators.get`
 
 
 def _snapshot(ind: Indicators) -> _Snapshot:
-    """Every reported quantity by code: ``ind.items()``, walking the models' ``__dict__`` (4x faster)."""
-    out: _Snapshot = {}
-    _walk(ind, "", out)
-    return out
-
-
-def _walk(node: Group, prefix: str, out: _Snapshot) -> None:
-    for name, value in node.__dict__.items():
-        if isinstance(value, Quantity):
-            out[prefix + name] = value
-        elif isinstance(value, Group):
-            _walk(value, f"{prefix}{name}.", out)
+    """Every reported quantity by code, in declaration order."""
+    return dict(ind.items())
 
 
 def _identities(snap: _Snapshot) -> list[_Identity]:
@@ -347,14 +337,18 @@ def _finding(snap: _Snapshot, f: _Failure, hits: Counter[str]) -> Finding:
     )
     if f.severity == "warning":
         message += " (the parts fall short; the list may not be exhaustive)"
-    return Finding(
-        check=idn.check,
-        severity=f.severity,
-        message=message,
-        expected=_num(f.lhs),
-        found=_num(f.rhs),
-        cells=list(idn.cells),
-        suspects=_suspects(f, hits),
+    # every field given, each of its declared type: what validating would build, without the cost
+    return construct(
+        Finding,
+        {
+            "check": idn.check,
+            "severity": f.severity,
+            "message": message,
+            "expected": _num(f.lhs),
+            "found": _num(f.rhs),
+            "cells": list(idn.cells),
+            "suspects": _suspects(f, hits),
+        },
     )
 
 

@@ -289,7 +289,7 @@ class ModelClient:
 @cache
 def _prepared(schema: type[Answer]) -> type[Answer]:
     """instructor's wrapper class for a schema, made once: instructor would otherwise build a new class per call."""
-    return response_schema(schema)  # type: ignore[no-any-return]
+    return response_schema(schema)
 
 
 @cache

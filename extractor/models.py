@@ -58,21 +58,22 @@ class Strict(BaseModel):
 
 
 _M = TypeVar("_M", bound=BaseModel)
-_set_dict = object.__setattr__
+_set_attr = object.__setattr__
 
 
-def construct(cls: type[_M], fields: dict[str, Any]) -> _M:
-    """``cls.model_construct(**fields)`` for trusted data that gives *every* field of ``cls``, in declaration order.
+def construct(cls: type[_M], fields: dict[str, Any], fields_set: set[str] | None = None) -> _M:
+    """``cls.model_construct(fields_set, **fields)`` for trusted data that gives *every* field of ``cls``, in
+    declaration order (defaults included); ``fields_set`` defaults to every field, as model_construct's does.
 
     The same instance (``__dict__``, fields set, no extra, no private state), without model_construct's per-field
     alias and default lookups: the rules engine builds thousands of quantities per second. The models here have
     no aliases, no post-init hook and no extra fields, which is what makes the shortcut exact.
     """
     m = cls.__new__(cls)
-    _set_dict(m, "__dict__", fields)
-    _set_dict(m, "__pydantic_fields_set__", set(fields))
-    _set_dict(m, "__pydantic_extra__", None)
-    _set_dict(m, "__pydantic_private__", None)
+    _set_attr(m, "__dict__", fields)
+    _set_attr(m, "__pydantic_fields_set__", set(fields) if fields_set is None else fields_set)
+    _set_attr(m, "__pydantic_extra__", None)
+    _set_attr(m, "__pydantic_private__", None)
     return m
 
 
@@ -356,15 +357,19 @@ class Indicators(Group):
         if quantity is not None and not isinstance(quantity, Quantity):
             raise TypeError(f"{code}: expected a Quantity, got {type(quantity).__name__}")
         # Groups skip assignment validation (the type is checked above): this is the parsers' hot path.
-        object.__setattr__(parent(self), leaf, quantity)
-        parent(self).__pydantic_fields_set__.add(leaf)
+        group = parent(self)
+        object.__setattr__(group, leaf, quantity)
+        group.__pydantic_fields_set__.add(leaf)
 
     def items(self) -> Iterator[tuple[str, Quantity]]:
         """(code, quantity) for every reported quantity, in declaration order."""
-        for code, (parent, leaf) in _addresses().items():
-            q = getattr(parent(self), leaf)
-            if q is not None:
-                yield code, q
+        # the codes in runs of leaves of one group: one getter call per run, then the group's own attributes
+        for parent, leaves in _runs():
+            values = parent(self).__dict__
+            for leaf, code in leaves:
+                q = values[leaf]
+                if q is not None:
+                    yield code, q
 
 
 def _walk(group: type[Group], prefix: str) -> Iterator[tuple[str, tuple[str, ...]]]:
@@ -381,10 +386,24 @@ def _walk(group: type[Group], prefix: str) -> Iterator[tuple[str, tuple[str, ...
 def _addresses() -> dict[str, tuple[Callable[[Indicators], Any], str]]:
     """code -> (getter of the parent group, leaf attribute name), computed once from the class tree."""
     out: dict[str, tuple[Callable[[Indicators], Any], str]] = {}
+    getters: dict[str, Callable[[Indicators], Any]] = {}  # one getter per group, shared by its leaves
     for code, parts in _walk(Indicators, ""):
-        parent = attrgetter(".".join(parts[:-1])) if len(parts) > 1 else (lambda ind: ind)
-        out[code] = (parent, parts[-1])
+        path = ".".join(parts[:-1])
+        if path not in getters:
+            getters[path] = attrgetter(path) if path else (lambda ind: ind)
+        out[code] = (getters[path], parts[-1])
     return out
+
+
+@cache
+def _runs() -> tuple[tuple[Callable[[Indicators], Any], tuple[tuple[str, str], ...]], ...]:
+    """:func:`_addresses` in order, cut into runs of consecutive leaves of one group: (getter, ((leaf, code), ...))."""
+    runs: list[tuple[Callable[[Indicators], Any], list[tuple[str, str]]]] = []
+    for code, (parent, leaf) in _addresses().items():
+        if not runs or runs[-1][0] is not parent:
+            runs.append((parent, []))
+        runs[-1][1].append((leaf, code))
+    return tuple((parent, tuple(leaves)) for parent, leaves in runs)
 
 
 def _address(code: str) -> tuple[Callable[[Indicators], Any], str]:

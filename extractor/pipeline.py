@@ -30,7 +30,18 @@ from .documents import Document, read_document
 from .errors import ExtractorError, InputError, ModelOutputError, NotAReportError, describe
 from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, squash
 from .meta import detect_issuer, detect_scope
-from .models import Finding, Meta, Quantity, ReportRecord, SectionInfo, SectionKind, Source, TextItem, Usage
+from .models import (
+    Finding,
+    Meta,
+    Quantity,
+    ReportRecord,
+    SectionInfo,
+    SectionKind,
+    Source,
+    TextItem,
+    Usage,
+    construct,
+)
 from .prompts import Prompt
 from .sections import Section, looks_like_report, split_sections
 
@@ -78,26 +89,32 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
     if not looks_like_report(text):
         raise NotAReportError(doc.path, "not a government information-disclosure annual report (none of its key terms)")
     split = split_sections(text)
+    meta = Meta(
+        issuer=detect_issuer(text),
+        year=split.year,
+        template=split.template,
+        scope=detect_scope(text),
+        script=doc.script,
+    )
+    sections = [_section_info(doc, s) for s in split.sections]
+    found = rules.extract(doc, split) if engine.uses_rules else None
+    # the rules' results are given to the constructor rather than assigned after it (the same record, fields
+    # set alike): the record then never builds an empty indicator tree of its own
+    ruled: dict[str, Any] = {}
+    if found is not None:
+        ruled = {"indicators": found.indicators, "alternates": found.alternates, "problems": found.problems,
+                 "improvements": found.improvements}  # fmt: skip
     record = ReportRecord(
         report=doc.path.stem,
         path=str(doc.path),
         sha256=doc.sha256,
         provider=engine.provider,
-        meta=Meta(
-            issuer=detect_issuer(text),
-            year=split.year,
-            template=split.template,
-            scope=detect_scope(text),
-            script=doc.script,
-        ),
-        sections=[_section_info(doc, s) for s in split.sections],
+        meta=meta,
+        sections=sections,
         missing_sections=list(split.missing),
+        **ruled,
     )
-    if engine.uses_rules:
-        found = rules.extract(doc, split)
-        record.indicators = found.indicators
-        record.alternates = found.alternates
-        record.problems, record.improvements = found.problems, found.improvements
+    if found is not None:
         record.findings.extend(found.findings)
     if engine.uses_model:
         _ask_model(doc, split.sections, engine, record)
@@ -109,7 +126,8 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
 
 def _section_info(doc: Document, s: Section) -> SectionInfo:
     start, end = doc.to_original(s.start, s.end) if s.end > s.start else (s.start, s.start)
-    return SectionInfo(kind=s.kind, heading=s.heading, start=start, end=end)
+    # SectionInfo(kind=..., heading=..., start=..., end=...) without validating: typed already, never negative
+    return construct(SectionInfo, {"kind": s.kind, "heading": s.heading, "start": start, "end": end})
 
 
 def _chunks(text: str, limit: int = MAX_SECTION_CHARS) -> list[tuple[int, str]]:

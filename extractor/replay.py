@@ -133,3 +133,7 @@ def session(provider: str, model: str, prompt: str, cassette: Path | None, mode:
             yield engine
     except CassetteMissing as e:
         raise CassetteMissing(cassette, RERECORD) from e
+    if mode == "record" and not cassette.exists():
+        # vcrpy writes nothing for a report that made no model call (hybrid: the rules read everything);
+        # an empty cassette records that fact, so replay does not mistake it for a missing recording
+        cassette.write_text(_ReadableJson.serialize({"version": 1, "interactions": []}), encoding="utf-8")

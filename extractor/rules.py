@@ -98,15 +98,18 @@ def _put(out: RulesOutput, code: str, q: Quantity) -> None:
         current, q = q, current
     out.alternates.setdefault(code, []).append(q)
     out.findings.append(
-        Finding(
-            check="conflicting_values",
-            severity="warning",
-            message=f"{code} is printed as {current.value} ({current.source.table or current.source.section}) and "
-            f"as {q.value} ({q.source.table or q.source.section}); the first is kept",
-            expected=current.value,
-            found=q.value,
-            cells=[code],
-            suspects=[code],
+        construct(  # every field given, each of its declared type (as Finding(...) would validate them)
+            Finding,
+            {
+                "check": "conflicting_values",
+                "severity": "warning",
+                "message": f"{code} is printed as {current.value} ({current.source.table or current.source.section})"
+                f" and as {q.value} ({q.source.table or q.source.section}); the first is kept",
+                "expected": current.value,
+                "found": q.value,
+                "cells": [code],
+                "suspects": [code],
+            },
         )
     )
 
@@ -135,7 +138,19 @@ def _lists(doc: Document, sec: Section) -> tuple[list[TextItem], list[TextItem]]
 
     def item(text: str, start: int, end: int) -> TextItem:
         o_start, o_end = doc.to_original(body_start + start, body_start + end)
-        return TextItem(text=text, source=Source(section="problems", start=o_start, end=o_end), engine="rules")
+        # TextItem(text=text, source=Source(section="problems", start=o_start, end=o_end), engine="rules"),
+        # without validating what is typed already (offsets from to_original are never negative)
+        source = construct(
+            Source,
+            {"section": "problems", "table": None, "row": None, "column": None, "start": o_start, "end": o_end,
+             "quote": None},
+            {"section", "start", "end"},
+        )  # fmt: skip
+        return construct(
+            TextItem,
+            {"text": text, "source": source, "engine": "rules", "model": None, "grounded": None},
+            {"text", "source", "engine"},
+        )
 
     return (
         [item(i.text, i.start, i.end) for i in problems],

@@ -709,6 +709,9 @@ _T4_HEADER_MAX = 800
 
 # pre-2019 附表: code → keywords (longer, more specific words first: the alternation picks the first branch)
 _APPX_ANCHOR_RE = re.compile(r"附\s*表\s*(\d+)|^[^\n。，,]{0,30}统\s*计\s*表[ \t\u3000]*$", re.MULTILINE)
+# Where an _APPX_ANCHOR_RE match can start after position 0: at a 附, or after a line break when the line is a
+# "…统计表" title (the second branch without its "^"). A pattern that starts with "^" is tried at every char.
+_APPX_CANDIDATE_RE = re.compile(r"附|\n(?=[^\n。，,]{0,30}统\s*计\s*表[ \t\u3000]*$)", re.MULTILINE)
 _APPX_ZONE_MAX = 2500  # a 附表 ends at the next one, at the first full stop (prose) or after this many characters
 _APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("_skip", ("否决公开答复",)),
@@ -1134,8 +1137,29 @@ class _Zone:
     cells: list[Cell] = field(default_factory=list)
 
 
+def _appendix_anchors(text: str) -> list[re.Match[str]]:
+    """``list(_APPX_ANCHOR_RE.finditer(text))``, trying the pattern only where a match can start."""
+    anchors: list[re.Match[str]] = []
+    end = 0  # finditer resumes its search where the last match ended
+    first = _APPX_ANCHOR_RE.match(text)
+    if first is not None:
+        anchors.append(first)
+        end = first.end()
+    tried = 0
+    for c in _APPX_CANDIDATE_RE.finditer(text):
+        at = c.start() + 1 if c.group() == "\n" else c.start()
+        if at < end or at == tried:
+            continue
+        tried = at
+        m = _APPX_ANCHOR_RE.match(text, at)
+        if m is not None:
+            anchors.append(m)
+            end = m.end()
+    return anchors
+
+
 def _parse_appendix(text: str) -> list[Cell]:
-    anchors = list(_APPX_ANCHOR_RE.finditer(text))
+    anchors = _appendix_anchors(text)
     if not anchors:
         return []
     cells: list[Cell] = []

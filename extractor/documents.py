@@ -367,7 +367,9 @@ def _to_simplified(text: str) -> tuple[str, array[int]]:
     # Lines of unchanged length map one to one, so between the changed lines (and across the newlines) the map
     # is a run of the identity; only the changed lines are aligned char by char.
     changed = [k for k, (a, b) in enumerate(zip(src_lengths, out_lengths, strict=True)) if a != b]
-    per_char = _char_conversions({c for k in changed for c in src_lines[k]})
+    per_char = _char_conversions(set().union(*(src_lines[k] for k in changed)))
+    table = str.maketrans(per_char)
+    irregular = {c for c, piece in per_char.items() if len(piece) != 1}  # chars that do not convert to one char
     starts = [0]
     for n in src_lengths:
         starts.append(starts[-1] + n + 1)
@@ -376,7 +378,7 @@ def _to_simplified(text: str) -> tuple[str, array[int]]:
     for k in changed:
         src = starts[k]
         offsets.extend(identity[pos:src])
-        offsets.extend([src + i for i in _align(src_lines[k], out_lines[k], per_char)])
+        offsets.extend([src + i for i in _align(src_lines[k], out_lines[k], per_char, table, irregular)])
         pos = src + src_lengths[k]  # the newline after the line maps to itself
     offsets.extend(identity[pos:])
     return converted, offsets
@@ -389,20 +391,20 @@ def _char_conversions(chars: set[str]) -> dict[str, str]:
     return dict(zip(ordered, pieces, strict=True)) if len(pieces) == len(ordered) else {c: c for c in ordered}
 
 
-def _align(src: str, out: str, per_char: dict[str, str]) -> list[int]:
+def _align(src: str, out: str, per_char: dict[str, str], table: dict[int, str], irregular: set[str]) -> list[int]:
     """For each char of `out` (a phrase conversion of `src`), the index of the `src` char it stands for.
 
     Converting char by char gives a string that differs from `out` only where a phrase changed. Walking both, the
     chars that agree map one to one; at a disagreement the walk resyncs a few chars on, and the phrase in between
-    maps proportionally onto the source chars it replaced.
+    maps proportionally onto the source chars it replaced. ``table`` is ``str.maketrans(per_char)``, and
+    ``irregular`` the chars whose conversion is not exactly one char.
     """
-    pieces = [per_char.get(c, c) for c in src]
-    chars = "".join(pieces)
+    chars = src.translate(table)  # "".join(per_char.get(c, c) for c in src)
     owner: Sequence[int]  # owner[k]: index in src of chars[k]
-    if len(chars) == len(src) and all(len(piece) == 1 for piece in pieces):
+    if not irregular or irregular.isdisjoint(src):
         owner = range(len(src))
     else:
-        owner = [i for i, piece in enumerate(pieces) for _ in piece]
+        owner = [i for i, c in enumerate(src) for _ in per_char.get(c, c)]
     result: list[int] = []
     i = j = 0
     while j < len(out):
@@ -438,13 +440,16 @@ def _common_run(a: str, i: int, b: str, j: int) -> int:
 
 def _resync(a: str, i: int, b: str, j: int, window: int = 3, reach: int = 8) -> tuple[int, int]:
     """The shortest skip (di, dj) after which a[i+di:] and b[j+dj:] agree again for `window` chars (or to the end)."""
+    len_a, len_b = len(a), len(b)
     for total in range(1, 2 * reach + 1):
         for di in range(max(0, total - reach), min(total, reach) + 1):
-            dj = total - di
-            x, y = a[i + di : i + di + window], b[j + dj : j + dj + window]
-            if x == y and (len(x) == window or (i + di + len(x) == len(a) and j + dj + len(y) == len(b))):
-                return di, dj
-    return len(a) - i, len(b) - j  # no resync in reach: the rest of the line is one replaced run
+            p, q = i + di, j + total - di
+            if window and p < len_a and q < len_b and a[p] != b[q]:
+                continue  # the windows differ at their first char (the common case): no slicing
+            x, y = a[p : p + window], b[q : q + window]
+            if x == y and (len(x) == window or (p + len(x) == len_a and q + len(y) == len_b)):
+                return di, total - di
+    return len_a - i, len_b - j  # no resync in reach: the rest of the line is one replaced run
 
 
 def _half_width(text: str) -> str:

@@ -28,7 +28,7 @@ from .codebook import codebook
 from .config import Settings
 from .documents import Document, read_document
 from .errors import ExtractorError, InputError, ModelOutputError, NotAReportError, describe
-from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, squash
+from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, relevant, squash
 from .meta import detect_issuer, detect_scope
 from .models import (
     Finding,
@@ -153,7 +153,8 @@ def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, recor
     plan: list[tuple[Section, int, str, list[str], bool]] = []
     era = _era_filter(record.meta.template)
     for sec in sections:
-        codes = [c for c in SECTION_CODES.get(sec.kind, []) if era(c)]
+        body = doc.normalized[sec.start : sec.end]
+        codes = [c for c in SECTION_CODES.get(sec.kind, []) if era(c) and relevant(c, body)]
         if hybrid:
             # what the rules read in this very section is settled; a figure they read elsewhere (a 附表, say)
             # is asked again here, so prose and table cross-check (a disagreement becomes a finding)

@@ -709,9 +709,12 @@ _T4_HEADER_MAX = 800
 
 # pre-2019 附表: code → keywords (longer, more specific words first: the alternation picks the first branch)
 _APPX_ANCHOR_RE = re.compile(r"附\s*表\s*(\d+)|^[^\n。，,]{0,30}统\s*计\s*表[ \t\u3000]*$", re.MULTILINE)
-# Where an _APPX_ANCHOR_RE match can start after position 0: at a 附, or after a line break when the line is a
-# "…统计表" title (the second branch without its "^"). A pattern that starts with "^" is tried at every char.
-_APPX_CANDIDATE_RE = re.compile(r"附|\n(?=[^\n。，,]{0,30}统\s*计\s*表[ \t\u3000]*$)", re.MULTILINE)
+# Where an _APPX_ANCHOR_RE match can start: at a 附 (first branch), or at the start of a line holding 统计表 (second
+# branch). A pattern that starts with "^" is tried at every char; these start with a literal, which the regex
+# engine skips to.
+_APPX_NUMBERED_RE = re.compile(r"附\s*表\s*(\d+)")  # the first branch alone
+_APPX_FU_RE = re.compile("附")
+_APPX_STAT_TABLE_RE = re.compile(r"统\s*计\s*表")
 _APPX_ZONE_MAX = 2500  # a 附表 ends at the next one, at the first full stop (prose) or after this many characters
 _APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("_skip", ("否决公开答复",)),
@@ -1139,18 +1142,18 @@ class _Zone:
 
 def _appendix_anchors(text: str) -> list[re.Match[str]]:
     """``list(_APPX_ANCHOR_RE.finditer(text))``, trying the pattern only where a match can start."""
+    tables = [m.start() for m in _APPX_STAT_TABLE_RE.finditer(text)]
+    if not tables:  # the second branch never matches: the first alone finds the same matches
+        return list(_APPX_NUMBERED_RE.finditer(text))
+    # a second-branch match starts at the line start before a 统计表 (no line break in between)
+    candidates = sorted(
+        {text.rfind("\n", 0, at) + 1 for at in tables} | {m.start() for m in _APPX_FU_RE.finditer(text)}
+    )
     anchors: list[re.Match[str]] = []
     end = 0  # finditer resumes its search where the last match ended
-    first = _APPX_ANCHOR_RE.match(text)
-    if first is not None:
-        anchors.append(first)
-        end = first.end()
-    tried = 0
-    for c in _APPX_CANDIDATE_RE.finditer(text):
-        at = c.start() + 1 if c.group() == "\n" else c.start()
-        if at < end or at == tried:
+    for at in candidates:
+        if at < end:
             continue
-        tried = at
         m = _APPX_ANCHOR_RE.match(text, at)
         if m is not None:
             anchors.append(m)

@@ -260,7 +260,7 @@ def synthetic_report(i: int, sections: int = 6) -> str:
     """A small pre-2019 report whose first ``sections`` (1-6) sections each hold figures unique to ``i`` (so no two
     reports share a section text, nor a cache entry)."""
     body = [
-        f"一、概述\n2016年，第{i}局认真贯彻《中华人民共和国政府信息公开条例》，做好政府信息公开工作。",
+        f"一、概述\n2016年，第{i}局认真贯彻《中华人民共和国政府信息公开条例》，做好政府信息主动公开工作。",
         f"二、主动公开政府信息情况\n全年主动公开政府信息{600 + i}条，其中通过政府网站公开{500 + i}条。",
         f"三、依申请公开情况\n共收到信息公开申请{10 + i}宗，其中网上申请{i}宗，均已按时答复。",
         f"四、咨询处理情况\n全年接受公众咨询{30 + i}人次。",

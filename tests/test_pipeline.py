@@ -11,7 +11,7 @@ import pytest
 
 from extractor.documents import read_text
 from extractor.errors import NotAReportError
-from extractor.fields import SECTION_CODES
+from extractor.fields import SECTION_CODES, relevant
 from extractor.pipeline import Engine, export_tables, process, process_document, run
 from extractor.prompts import load_prompt
 
@@ -35,20 +35,22 @@ def test_hybrid_asks_only_for_what_rules_left_empty() -> None:
     text = (
         "某局2016年政府信息公开工作年度报告\n一、概述\n本局认真做好政府信息公开工作。\n"
         "二、主动公开政府信息情况\n全年主动公开政府信息624条。\n"
-        "三、依申请公开情况\n共收到信息公开申请9宗，其中网上申请6宗，以其他方式告知申请人3宗。\n"
+        "三、依申请公开情况\n共收到信息公开申请9宗，其中网上申请6宗，告知申请人通过其他途径获取3宗。\n"
     )
     rules_only = process_document(read_text(text, "bureau.txt"), Engine("rules"))
-    fake = FakeAsker(answers={"requests": {"requests_legacy_other_route": "以其他方式告知申请人3宗"}})
+    fake = FakeAsker(answers={"requests": {"requests_legacy_other_route": "告知申请人通过其他途径获取3宗"}})
     engine = Engine("hybrid", client=fake, prompt=load_prompt("v1"), model_name="fake")
     record = process_document(read_text(text, "bureau.txt"), engine)
     asked = dict(fake.calls)
     assert rules_only.indicators.get("proactive.total") is not None
     assert "proactive.total" not in asked.get("proactive", [])  # the rules read it in that section
+    section = text[text.index("三、") :]
     expected = [
         c
         for c in SECTION_CODES["requests"]
-        if (q := rules_only.indicators.get(c)) is None or q.source.section != "requests"
+        if relevant(c, section) and ((q := rules_only.indicators.get(c)) is None or q.source.section != "requests")
     ]
+    assert "requests.channel.fax" not in expected  # the section never mentions 传真: not asked
     assert asked["requests"] == expected and "requests.received" not in expected
     other = record.indicators.get("requests.legacy.other_route")
     assert other is not None and other.value == 3 and other.engine == "model" and other.grounded

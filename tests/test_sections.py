@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,71 @@ def test_no_headings_gives_one_unknown_section() -> None:
 )
 def test_template_by_labels_not_year(text: str, year: int, template: str) -> None:
     assert detect_template(text, year) == template
+
+
+# The same report in other containers must split the same way (issue: HTML copy, GB18030 copy, a PDF with tables).
+
+
+def _kinds(path: Path) -> tuple[str, list[str]]:
+    split = split_sections(read_document(path).normalized)
+    return split.template, [s.kind for s in split.sections]
+
+
+@pytest.mark.parametrize("seed", ["000", "002", "004"], ids=["000", "002", "004"])
+def test_html_copy_splits_the_same(seed: str, tmp_path: Path) -> None:
+    from .test_documents import seed_html
+
+    page = tmp_path / "report.html"
+    page.write_text(seed_html(seed_path(seed).read_text(encoding="utf-8")), encoding="utf-8")
+    assert _kinds(page) == _kinds(seed_path(seed))
+
+
+@pytest.mark.parametrize("seed", sorted(EXPECTED), ids=sorted(EXPECTED))
+def test_gb18030_copy_splits_the_same(seed: str, tmp_path: Path) -> None:
+    copy = tmp_path / "report.txt"
+    copy.write_bytes(seed_path(seed).read_text(encoding="utf-8").encode("gb18030"))
+    assert _kinds(copy) == _kinds(seed_path(seed))
+
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="needs a CJK font to build the PDF: apt-get install fonts-wqy-microhei")
+def test_pdf_of_the_2020_seed_with_its_tables_splits_the_same(tmp_path: Path) -> None:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    class Report(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("wqy", size=9)
+            self.cell(0, 8, f"- {self.page_no()} -", align="C")
+
+    pdf = Report()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    lines = seed_path("004").read_text(encoding="utf-8").split("\n")
+    i = 0
+    while i < len(lines):
+        if "\t" in lines[i]:
+            rows = []
+            while i < len(lines) and "\t" in lines[i]:
+                rows.append([c.strip() for c in lines[i].split("\t")])
+                i += 1
+            width = max(len(r) for r in rows)
+            pdf.set_font("wqy", size=6)
+            with pdf.table(first_row_as_headings=False, headings_style=FontFace()) as table:
+                for cells in rows:
+                    row = table.row()
+                    for cell in [*cells, *[""] * (width - len(cells))]:
+                        row.cell(cell)
+            continue
+        if lines[i].strip():
+            pdf.set_font("wqy", size=10)
+            pdf.multi_cell(0, 6, lines[i].strip(), new_x="LMARGIN", new_y="NEXT")
+        i += 1
+    target = tmp_path / "report.pdf"
+    pdf.output(str(target))
+    doc = read_document(target)
+    assert doc.kind == "pdf" and "- 1 -" not in doc.normalized
+    assert _kinds(target) == _kinds(seed_path("004"))

@@ -314,8 +314,12 @@ def _number_before(text: str, start: int) -> Number | None:
 
 def _is_subset_clause(text: str, start: int) -> bool:
     """A clause like "其中，办理市本级…" restates a part of the totals before it."""
-    clause_start = max(text.rfind(c, 0, start) for c in _CLAUSE_ENDS) + 1
-    prefix = text[clause_start:start]
+    last = -1  # max(text.rfind(c, 0, start) for c in _CLAUSE_ENDS), each search stopping at the best so far
+    for c in _CLAUSE_ENDS:
+        at = text.rfind(c, last + 1, start)
+        if at > last:
+            last = at
+    prefix = text[last + 1 : start]
     return "其中" in prefix and "本级" in prefix
 
 
@@ -349,11 +353,19 @@ def _cell(code: str, value: int | float, raw: str, start: int, end: int, row: st
     )
 
 
-def _rule_cells(text: str, kind: str) -> list[Cell]:
+@cache
+def _rule_of_group(kind: str) -> dict[str, Rule]:
+    """The rule of each named group of ``_compiled(kind)`` ("r{i}_{j}" names ``rules[i]``)."""
     pattern, rules = _compiled(kind)
+    return {name: rules[int(name[1:].partition("_")[0])] for name in pattern.groupindex}
+
+
+def _rule_cells(text: str, kind: str) -> list[Cell]:
+    pattern, _ = _compiled(kind)
+    rule_of = _rule_of_group(kind)
     cells: list[Cell] = []
     for m in pattern.finditer(text):
-        rule = rules[int(m.lastgroup[1:].partition("_")[0])] if m.lastgroup else None
+        rule = rule_of[m.lastgroup] if m.lastgroup else None
         if rule is None or _is_subset_clause(text, m.start()):
             continue
         if rule.value == "zero":

@@ -9,7 +9,7 @@ import click
 import typer
 
 from ..errors import ExtractorError
-from . import cache_cmd, eval_cmd, extract_cmd, model_cmd, sections_cmd, view_cmd
+from . import cache_cmd, eval_cmd, extract_cmd, model_cmd, schemas_cmd, sections_cmd, view_cmd
 
 app = typer.Typer(
     name="extractor",
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("sections")(sections_cmd.sections)
 app.command("extract")(extract_cmd.extract)
+app.command("schemas")(schemas_cmd.schemas)
 app.command("view")(view_cmd.view)
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(cache_cmd.app, name="cache")

@@ -58,7 +58,7 @@ def schemas() -> dict[str, dict[str, Any]]:
     """File name (relative to schemas/) -> JSON Schema."""
     out = {"report_record.schema.json": ReportRecord.model_json_schema()}
     for kind in [*SECTION_GROUPS, "problems"]:
-        out[f"sections/{kind}.schema.json"] = section_model(kind).model_json_schema()  # type: ignore[arg-type]
+        out[f"sections/{kind}.schema.json"] = section_model(kind).model_json_schema()
     return out
 
 

@@ -180,11 +180,73 @@ _NOISE_LINE = (
     + r") *(?:\n|\Z)"
 )
 _NOISE_RE = re.compile("^" + _NOISE_LINE, re.MULTILINE)
-# The same lines found after their line break. A match never crosses a line, so the lines match independently
-# and every match of _NOISE_RE.finditer is a line start where the body matches: starting the pattern with the
-# literal "\n" lets the regex engine jump from line to line instead of trying "^" at every char. The body sits in
-# a look-ahead (group "line") so that consecutive noise lines are all found.
-_NOISE_AFTER_BREAK_RE = re.compile(r"\n(?=(?P<line>" + _NOISE_LINE + "))")
+
+
+def _first_chars(pattern: str) -> str | None:
+    """A regex char class of the chars a match of ``pattern`` can start with, or None when the pattern may match
+    the empty string or uses a construct this reading does not follow (then no such shortcut is taken)."""
+    import importlib
+
+    # the regex parser of the standard library: private modules, so any surprise in them means "no shortcut"
+    try:
+        c: Any = importlib.import_module("re._constants")
+        parser: Any = importlib.import_module("re._parser")
+    except ImportError:
+        return None
+
+    def sequence(items: Any) -> tuple[set[str], bool, bool]:  # (chars, any digit, may match empty)
+        chars: set[str] = set()
+        digit = False
+        for op, av in items:
+            got, any_digit, empty = item(op, av)
+            chars |= got
+            digit = digit or any_digit
+            if not empty:
+                return chars, digit, False
+        return chars, digit, True
+
+    def item(op: Any, av: Any) -> tuple[set[str], bool, bool]:
+        if op is c.LITERAL:
+            return {chr(av)}, False, False
+        if op is c.IN:
+            chars: set[str] = set()
+            digit = False
+            for member, value in av:
+                if member is c.LITERAL:
+                    chars.add(chr(value))
+                elif member is c.RANGE and value[1] - value[0] <= 256:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                elif member is c.CATEGORY and value is c.CATEGORY_DIGIT:
+                    digit = True
+                else:
+                    raise ValueError(member)
+            return chars, digit, False
+        if op is c.SUBPATTERN and not av[1] & c.SRE_FLAG_IGNORECASE:
+            return sequence(av[3])
+        if op is c.BRANCH:
+            parts = [sequence(alternative) for alternative in av[1]]
+            return set().union(*(p[0] for p in parts)), any(p[1] for p in parts), any(p[2] for p in parts)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            chars, digit, empty = sequence(av[2])
+            return chars, digit, empty or av[0] == 0
+        raise ValueError(op)
+
+    try:
+        parsed = parser.parse(pattern)
+        if parsed.state.flags & c.SRE_FLAG_IGNORECASE:
+            return None
+        chars, digit, empty = sequence(parsed)
+    except (ValueError, AttributeError, TypeError, re.error):
+        return None
+    if empty:
+        return None
+    return "[" + "".join(re.escape(ch) for ch in sorted(chars)) + (r"\d" if digit else "") + "]"
+
+
+# Where a noise line can start after a line break: the spaces, then a char that can start the bullet or a rule.
+# Most lines start with none of them, and the full pattern is only tried on the others.
+_NOISE_FIRST = _first_chars(_NOISE_LINE.removeprefix(" *"))
+_NOISE_CANDIDATE_RE = re.compile(r"\n(?= *" + _NOISE_FIRST + ")") if _NOISE_FIRST else re.compile(r"\n")
 
 _Edit = tuple[int, int, str]  # replace text[start:end] by the string
 
@@ -314,16 +376,43 @@ def detect_script(text: str) -> Script:
         return "simplified"
     src_lines, out_lines = sample.split("\n"), converted.split("\n")
     if len(src_lines) == len(out_lines) and list(map(len, src_lines)) == list(map(len, out_lines)):
+        # The share only grows with more chars counted, and cjk <= len(sample): when the chars changed in the
+        # first part of the sample already reach the share of the whole sample, it is traditional (the usual
+        # case for a traditional text; counting them all and the CJK chars would not change the answer).
+        head = _count_differences(sample[:_HEAD], converted[:_HEAD])
+        if head / len(sample) >= _TRADITIONAL_SHARE and _CJK_RE.search(sample) is not None:
+            return "traditional"
         changed, counted = _count_differences(sample, converted), sample
     else:
         changed = sum(_count_differences(a, b) for a, b in zip(src_lines, out_lines, strict=False) if len(a) == len(b))
         counted = "\n".join(src_lines[: len(out_lines)])
-    cjk = sum(map(len, _CJK_RUN_RE.findall(counted)))
+    cjk = _count_cjk(counted)
     return "traditional" if cjk and changed / cjk >= _TRADITIONAL_SHARE else "simplified"
 
 
 _SAMPLE = 4000
-_CJK_RUN_RE = re.compile(f"[{_CJK}]+")
+_HEAD = 1000
+
+
+def _count_cjk(text: str) -> int:
+    """``len(_CJK_RE.findall(text))``, read off the high bytes of the text's UTF-16 code units.
+
+    _CJK is U+3400..U+4DBF, U+4E00..U+9FFF and U+F900..U+FAFF: a code unit whose high byte is 0x34..0x4C,
+    0x4E..0x9F or 0xF9..0xFA, or 0x4D with a low byte up to 0xBF. Chars beyond the BMP become surrogate pairs
+    (high bytes 0xD8..0xDF), which _CJK does not hold either.
+    """
+    units = text.encode("utf-16-be", "surrogatepass")
+    high = units[0::2]
+    count = high.translate(_CJK_HIGH_BYTES).count(1)
+    at = high.find(0x4D)
+    while at >= 0:
+        count += units[2 * at + 1] <= 0xBF
+        at = high.find(0x4D, at + 1)
+    return count
+
+
+_CJK_HIGH_BYTES = bytes(int(0x34 <= b <= 0x4C or 0x4E <= b <= 0x9F or 0xF9 <= b <= 0xFA) for b in range(256))
+assert _CJK == "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff", "_count_cjk reads these ranges"
 
 
 def _converted_head(converter: Any, text: str) -> str:
@@ -349,9 +438,16 @@ def _count_differences(a: str, b: str) -> int:
     x = int.from_bytes(a.encode("utf-32-le", "surrogatepass"), "little") ^ int.from_bytes(
         b.encode("utf-32-le", "surrogatepass"), "little"
     )
+    if n <= _SAMPLE:  # the sample's constants, cut to n words
+        shift = 32 * (_SAMPLE - n)
+        return ((x + (_LOW_WORDS >> shift)) & (_TOP_BITS >> shift)).bit_count()
     return (
         (x + int.from_bytes(b"\xff\xff\xff\x7f" * n, "little")) & int.from_bytes(b"\0\0\0\x80" * n, "little")
     ).bit_count()
+
+
+_LOW_WORDS = int.from_bytes(b"\xff\xff\xff\x7f" * _SAMPLE, "little")  # 0x7FFFFFFF in each 32-bit word
+_TOP_BITS = int.from_bytes(b"\0\0\0\x80" * _SAMPLE, "little")  # 0x80000000 in each 32-bit word
 
 
 def _to_simplified(text: str) -> tuple[str, array[int]]:
@@ -480,10 +576,11 @@ def _noise_edits(text: str) -> list[_Edit]:
     first = _NOISE_RE.match(text)
     if first is not None and not _QUANTITY.search(first.group()):
         edits.append((first.start(), first.end(), ""))
-    for m in _NOISE_AFTER_BREAK_RE.finditer(text):
-        line = m.group("line")
-        if not _QUANTITY.search(line):
-            edits.append((m.start("line"), m.end("line"), ""))
+    # A match never crosses a line, so every line start is tried on its own, as _NOISE_RE.finditer would
+    for c in _NOISE_CANDIDATE_RE.finditer(text):
+        m = _NOISE_RE.match(text, c.end())
+        if m is not None and not _QUANTITY.search(m.group()):
+            edits.append((m.start(), m.end(), ""))
     return edits
 
 

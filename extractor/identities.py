@@ -280,17 +280,22 @@ class _Failure:
 
 def _evaluate(snap: _Snapshot, idn: _Identity) -> _Failure | None:
     """The failure of ``idn``, or None when it holds or some cell is not reported (hot path: no allocations)."""
-    sums = [0.0, 0.0]
+    lhs = rhs = 0.0
     tol = _EPS
-    for side, codes in enumerate((idn.parts, idn.totals)):
-        for code in codes:
-            q = snap.get(code)
-            if q is None or q.value is None:
-                return None
-            sums[side] += q.value
-            if q.qualifier != "exact":
-                tol += _tolerance(q)
-    lhs, rhs = sums
+    for code in idn.parts:
+        q = snap.get(code)
+        if q is None or q.value is None:
+            return None
+        lhs += q.value
+        if q.qualifier != "exact":
+            tol += _tolerance(q)
+    for code in idn.totals:
+        q = snap.get(code)
+        if q is None or q.value is None:
+            return None
+        rhs += q.value
+        if q.qualifier != "exact":
+            tol += _tolerance(q)
     if abs(lhs - rhs) <= tol:
         return None
     severity: Severity = "error"
@@ -302,8 +307,9 @@ def _evaluate(snap: _Snapshot, idn: _Identity) -> _Failure | None:
 def check(ind: Indicators) -> list[Finding]:
     """One finding per identity that fails among those whose cells are all reported. Never modifies ``ind``."""
     snap = _snapshot(ind)
+    # _evaluate first: it is cheap when a cell is missing, and most identities fail that way or hold
     failures = [
-        f for idn in _identities(snap) if not _all_derived(snap, idn) and (f := _evaluate(snap, idn)) is not None
+        f for idn in _identities(snap) if (f := _evaluate(snap, idn)) is not None and not _all_derived(snap, idn)
     ]
     hits = Counter(code for f in failures for code in set(f.identity.cells))
     return [_finding(snap, f, hits) for f in failures]
@@ -330,7 +336,7 @@ def _finding(snap: _Snapshot, f: _Failure, hits: Counter[str]) -> Finding:
     idn = f.identity
 
     def terms(codes: Sequence[str]) -> str:
-        return " + ".join(f"{c} ({_fmt(snap[c].value)})" for c in codes)
+        return " + ".join([f"{c} ({_fmt(snap[c].value)})" for c in codes])
 
     message = (
         f"{idn.check} fails for {idn.name}: {terms(idn.parts)} = {_fmt(f.lhs)}, but {terms(idn.totals)} = {_fmt(f.rhs)}"
@@ -359,7 +365,12 @@ def _num(x: float) -> int | float:
 def _fmt(x: float | int | None) -> str:
     if x is None:
         return "blank"
+    if type(x) is int and -_EXACT_INT < x < _EXACT_INT:
+        return str(x)  # what str(_num(float(x))) gives: the float holds such an int exactly
     return str(_num(float(x)))
+
+
+_EXACT_INT = 2**53
 
 
 # --------------------------------------------------------------------------------------------------------------

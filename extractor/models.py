@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,7 +58,21 @@ class Strict(BaseModel):
 
 
 _M = TypeVar("_M", bound=BaseModel)
-_set_attr = object.__setattr__
+
+
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    """The setter of one of BaseModel's own slots (its descriptor, called directly), or object.__setattr__."""
+    descriptor = BaseModel.__dict__.get(name)
+    if descriptor is not None and hasattr(descriptor, "__set__"):
+        return descriptor.__set__  # type: ignore[no-any-return]
+    return lambda obj, value: object.__setattr__(obj, name, value)
+
+
+_set_instance_dict = _slot_setter("__dict__")
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
+_object_new = object.__new__
 
 
 def construct(cls: type[_M], fields: dict[str, Any], fields_set: set[str] | None = None) -> _M:
@@ -67,13 +81,13 @@ def construct(cls: type[_M], fields: dict[str, Any], fields_set: set[str] | None
 
     The same instance (``__dict__``, fields set, no extra, no private state), without model_construct's per-field
     alias and default lookups: the rules engine builds thousands of quantities per second. The models here have
-    no aliases, no post-init hook and no extra fields, which is what makes the shortcut exact.
+    no aliases, no post-init hook, no extra fields and no ``__new__`` of their own, which makes the shortcut exact.
     """
-    m = cls.__new__(cls)
-    _set_attr(m, "__dict__", fields)
-    _set_attr(m, "__pydantic_fields_set__", set(fields) if fields_set is None else fields_set)
-    _set_attr(m, "__pydantic_extra__", None)
-    _set_attr(m, "__pydantic_private__", None)
+    m = _object_new(cls) if cls.__new__ is _object_new else cls.__new__(cls)
+    _set_instance_dict(m, fields)
+    _set_fields_set(m, set(fields) if fields_set is None else fields_set)
+    _set_extra(m, None)
+    _set_private(m, None)
     return m
 
 
@@ -363,11 +377,9 @@ class Indicators(Group):
 
     def items(self) -> Iterator[tuple[str, Quantity]]:
         """(code, quantity) for every reported quantity, in declaration order."""
-        # the codes in runs of leaves of one group: one getter call per run, then the group's own attributes
-        for parent, leaves in _runs():
-            values = parent(self).__dict__
-            for leaf, code in leaves:
-                q = values[leaf]
+        # the codes in runs of leaves of one group: one getter call per run, then the run's attributes at once
+        for parent, codes, leaves in _runs():
+            for code, q in zip(codes, leaves(parent(self).__dict__), strict=False):  # same lengths
                 if q is not None:
                     yield code, q
 
@@ -396,14 +408,24 @@ def _addresses() -> dict[str, tuple[Callable[[Indicators], Any], str]]:
 
 
 @cache
-def _runs() -> tuple[tuple[Callable[[Indicators], Any], tuple[tuple[str, str], ...]], ...]:
-    """:func:`_addresses` in order, cut into runs of consecutive leaves of one group: (getter, ((leaf, code), ...))."""
+def _runs() -> tuple[
+    tuple[Callable[[Indicators], Any], tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]]], ...
+]:
+    """:func:`_addresses` in order, cut into runs of consecutive leaves of one group: (the group's getter, the
+    run's codes, a function from the group's ``__dict__`` to the run's values)."""
     runs: list[tuple[Callable[[Indicators], Any], list[tuple[str, str]]]] = []
     for code, (parent, leaf) in _addresses().items():
         if not runs or runs[-1][0] is not parent:
             runs.append((parent, []))
         runs[-1][1].append((leaf, code))
-    return tuple((parent, tuple(leaves)) for parent, leaves in runs)
+    return tuple((parent, tuple(c for _, c in run), _values_of(tuple(leaf for leaf, _ in run))) for parent, run in runs)
+
+
+def _values_of(leaves: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    if len(leaves) == 1:
+        (leaf,) = leaves
+        return lambda values: (values[leaf],)
+    return itemgetter(*leaves)
 
 
 def _address(code: str) -> tuple[Callable[[Indicators], Any], str]:

@@ -7,6 +7,7 @@ and the model path (hybrid) is only asked for what is left.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from .codebook import codebook
 from .documents import Document
@@ -35,7 +36,12 @@ def section_at(split: Split, offset: int) -> Section | None:
 
 def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: int = 0) -> Quantity:
     """A parser's cell as a stored quantity, its span mapped back to the original text."""
-    start, end = doc.to_original(base + cell.start, base + cell.end)
+    a, b = base + cell.start, base + cell.end
+    offsets = doc.offsets
+    if offsets is not None and 0 <= a < b <= len(offsets):  # doc.to_original(a, b), without the call
+        start, end = offsets[a], offsets[b - 1] + 1
+    else:
+        start, end = doc.to_original(a, b)
     # construct (model_construct without its per-field lookups): the parsers' cells are typed already, and
     # validating thousands of them per second is the rules engine's largest cost
     source = construct(
@@ -85,16 +91,20 @@ def _rank(code: str, q: Quantity) -> int:
     return 1 if q.source.section == HOME_SECTION.get(code.split(".")[0]) else 2
 
 
-def _put(out: RulesOutput, code: str, q: Quantity) -> None:
-    """Keep the best-ranked value; a different other value is kept as an alternate and reported as a finding."""
-    current = out.indicators.get(code)
+def _put(out: RulesOutput, code: str, q: Quantity, kept: dict[str, Quantity]) -> None:
+    """Keep the best-ranked value; a different other value is kept as an alternate and reported as a finding.
+
+    ``kept`` holds the value kept so far per code; :func:`extract` sets them into ``out.indicators`` at the end
+    (the tree's own get/set are slower than a dict).
+    """
+    current = kept.get(code)
     if current is None:
-        out.indicators.set(code, q)
+        kept[code] = q
         return
     if current.value == q.value or any(a.value == q.value for a in out.alternates.get(code, [])):
         return
     if _rank(code, q) < _rank(code, current):
-        out.indicators.set(code, q)
+        kept[code] = q
         current, q = q, current
     out.alternates.setdefault(code, []).append(q)
     out.findings.append(
@@ -116,18 +126,27 @@ def _put(out: RulesOutput, code: str, q: Quantity) -> None:
 
 def extract(doc: Document, split: Split) -> RulesOutput:
     out = RulesOutput()
+    kept: dict[str, Quantity] = {}
     text = doc.normalized
+    sections = split.sections
+    # sections in order and apart (as split_sections makes them): the one holding a cell is the only one, and the
+    # table cells come in order, so the section of the cell before is tried first
+    disjoint = all(a.start <= a.end <= b.start <= b.end for a, b in pairwise(sections))
+    sec: Section | None = None
     for cell in parse_tables(text):
-        sec = section_at(split, cell.start)
-        _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None))
+        if not (disjoint and sec is not None and sec.start <= cell.start < sec.end):
+            sec = section_at(split, cell.start)
+        _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None), kept)
     for sec in split.sections:
         body = text[sec.start : sec.end]
         for cell in extract_prose(body, sec.kind):
-            _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start))
+            _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start), kept)
         if sec.kind == "problems":
             problems, improvements = _lists(doc, sec)
             out.problems.extend(problems)
             out.improvements.extend(improvements)
+    for code, q in kept.items():
+        out.indicators.set(code, q)
     return out
 
 

@@ -50,6 +50,8 @@ _HEADING = re.compile(
 # literal "\n" lets it jump from line to line (see _heading_matches).
 _HEADING_AFTER_BREAK = re.compile(r"\n(?=" + _HEADING.pattern + ")", re.MULTILINE)
 _MAX_HEADING_CHARS = 36  # longer lines are paragraphs that happen to start with 一、
+_WS = re.compile(r"\s+")
+_TWO_DIGITS = re.compile(r"\d{2,}")
 _EMPTY_BODY = re.compile(r"\((?:无|無)\)$")
 
 # Template markers (normalized text: half-width parentheses, simplified script).
@@ -137,15 +139,18 @@ class Split:
 
 def classify_heading(title: str) -> SectionKind | None:
     """The section kind a heading's words name, or None when they name none."""
-    words = re.sub(r"\s+", "", title)
+    words = _WS.sub("", title)
     for kind, keys in HEADING_KEYWORDS:
         if any(k in words for k in keys):
             return kind
     return None
 
 
+_ORDINAL_DIGITS = {c: i + 1 for i, c in enumerate(_CN_ORDINALS)}
+
+
 def _ordinal_value(ordinal: str) -> int:
-    digits = {c: i + 1 for i, c in enumerate(_CN_ORDINALS)}
+    digits = _ORDINAL_DIGITS
     if ordinal == "十":
         return 10
     if ordinal.startswith("十"):
@@ -181,13 +186,13 @@ def find_headings(text: str) -> list[Section]:
     last_ordinal = 0
     for m in _heading_matches(text):
         line = m.group(0).strip()
-        if len(re.sub(r"\s+", "", line)) > _MAX_HEADING_CHARS:
-            continue
+        if len(line) > _MAX_HEADING_CHARS and len(_WS.sub("", line)) > _MAX_HEADING_CHARS:
+            continue  # (a line no longer than the limit is within it without its spaces too)
         if m.group("bare"):
             found.append(Section("overview", line, m.start(), m.end()))
             continue
         title = _EMPTY_BODY.sub("", m.group("title"))
-        if re.search(r"\d{2,}", title) or title.endswith(("。", "；", ";")):
+        if _TWO_DIGITS.search(title) or title.endswith(("。", "；", ";")):
             continue  # a table row or a sentence, not a heading
         kind = classify_heading(title)
         ordinal = _ordinal_value(m.group("ord"))
@@ -251,7 +256,7 @@ def split_sections(text: str) -> Split:
 
 def _substantive(lead: str) -> bool:
     """A preamble with paragraphs of its own (an implicit 概述), not just a title line."""
-    return len(re.sub(r"\s+", "", lead)) > 200
+    return len(_WS.sub("", lead)) > 200
 
 
 def _first_body_offset(lead: str) -> int:

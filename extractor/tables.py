@@ -51,10 +51,13 @@ _ONE_CELL_RE = re.compile(rf"\s*(?:(?P<num>{_NUM})|(?P<blank>{_BLANK_TOKEN}))?\s
 _SIGN_NEXT_RE = re.compile(r"[+\-]\d")
 # Page markers: a line "- 12 -" or "3/12", or "第3页(共12页)". Every branch starts with "\n" or "第" so the
 # engine can skip to candidate positions; the leading "\n" is kept when masking.
-_PAGE_MARKER_RE = re.compile(
-    r"\n[ \t]*(?:[-—–－][ \t]*\d{1,3}[ \t]*[-—–－]|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*(?=\n|$)"
-    r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"
-)
+_PAGE_LINE = r"\n[ \t]*(?:[-—–－][ \t]*\d{1,3}[ \t]*[-—–－]|\d{1,3}[ \t]*/[ \t]*\d{1,3})[ \t]*(?=\n|$)"
+_PAGE_OF = r"第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?"
+_PAGE_MARKER_RE = re.compile(f"{_PAGE_LINE}|{_PAGE_OF}")
+# Each branch alone starts with one literal, which the regex engine finds far faster than a choice of two: most
+# texts have no page marker, and these tell so before the (slower) substitution runs.
+_PAGE_LINE_RE = re.compile(_PAGE_LINE)
+_PAGE_OF_RE = re.compile(_PAGE_OF)
 _MAX_LABEL_TAIL = 80  # characters of label text allowed between a label keyword and its first number
 
 TokKind = Literal["num", "blank", "empty"]
@@ -158,18 +161,11 @@ def _cell_tokens(text: str, start: int, end: int) -> list[_Tok] | None:
 def _read_tab_line(text: str, pos: int, end: int, first_is_label: bool) -> tuple[list[_Tok], bool]:
     """Tab cells of one line from ``pos`` to ``end``; (tokens, stopped_on_text)."""
     toks: list[_Tok] = []
-    cells: list[tuple[int, int]] = []
-    cur = pos
-    while True:
-        tab = text.find("\t", cur, end)
-        if tab < 0:
-            cells.append((cur, end))
-            break
-        cells.append((cur, tab))
-        cur = tab + 1
-    for i, (a, b) in enumerate(cells):
+    b = pos - 1
+    for i, cell in enumerate(text[pos:end].split("\t")):
+        a = b + 1  # the cell is text[a:b]
+        b = a + len(cell)
         if i or not first_is_label:
-            cell = text[a:b]
             if not cell:
                 toks.append(_Tok("empty", a, a, ""))
                 continue
@@ -521,6 +517,8 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = Non
             candidates.extend(split)
     if not candidates:
         return None
+    if len(candidates) == 1:  # the common case: a lone reading is kept whether its sums hold or not
+        return _Row(candidates, exhaustive)
     valid = [c for c in candidates if _sum_ok(c, spec)] or candidates
     if len(valid) > 1:
         valid.sort(key=_balance_key)
@@ -810,6 +808,8 @@ def parse_tables(text: str) -> list[Cell]:
 
 def _mask_page_markers(text: str) -> str:
     """Blank out page markers ("- 5 -", "第3页") with spaces, keeping every offset."""
+    if _PAGE_LINE_RE.search(text) is None and _PAGE_OF_RE.search(text) is None:
+        return text  # no marker: what the substitution would return
     return _PAGE_MARKER_RE.sub(_blank_out, text)
 
 

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from extractor.documents import read_text
+from extractor.documents import detect_script, read_text
 from extractor.pipeline import Engine, process_document
 
 SEEDS = Path(__file__).resolve().parents[1] / "eval" / "seeds"
@@ -32,10 +32,23 @@ SEEDS = Path(__file__).resolve().parents[1] / "eval" / "seeds"
 
 def variants(n: int, chars: int, rng: random.Random) -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    filler = [para for t in texts for para in t.split("\n") if len(para) > 80 and not re.search(r"\d{3,}", para)]
+    # filler comes from seeds of the base's own script: a real report is not half traditional, and mixing would
+    # make most variants pay for traditional-to-simplified conversion
+    script = [detect_script(t) for t in texts]
+    filler = {
+        kind: [
+            para
+            for t, s in zip(texts, script, strict=True)
+            if s == kind
+            for para in t.split("\n")
+            if len(para) > 80 and not re.search(r"\d{3,}", para)
+        ]
+        for kind in set(script)
+    }
     out = []
     for i in range(n):
         base = texts[i % len(texts)]
+        pool = filler[script[i % len(texts)]]
         text = re.sub(
             r"(?<![\d.])\d+(?![\d.])",
             lambda m: str(
@@ -46,7 +59,7 @@ def variants(n: int, chars: int, rng: random.Random) -> list[str]:
         head, sep, tail = text.partition("\n\n")
         extra = []
         while len(text) + sum(map(len, extra)) < chars:
-            extra.append(rng.choice(filler) + "\n")
+            extra.append(rng.choice(pool) + "\n")
         out.append(head + sep + "".join(extra) + tail)
     return out
 

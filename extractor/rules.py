@@ -6,6 +6,7 @@ and the model path (hybrid) is only asked for what is left.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -137,17 +138,60 @@ def extract(doc: Document, split: Split) -> RulesOutput:
         if not (disjoint and sec is not None and sec.start <= cell.start < sec.end):
             sec = section_at(split, cell.start)
         _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None), kept)
+    shares: list[tuple[str, float, int, int]] = []
     for sec in split.sections:
         body = text[sec.start : sec.end]
         for cell in extract_prose(body, sec.kind):
             _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start), kept)
+            share = _SHARE.match(body, cell.end)
+            if share and cell.value is not None:
+                shares.append((cell.code, float(share.group(1)), sec.start + share.start(1), sec.start + share.end()))
         if sec.kind == "problems":
             problems, improvements = _lists(doc, sec)
             out.problems.extend(problems)
             out.improvements.extend(improvements)
     for code, q in kept.items():
         out.indicators.set(code, q)
+    out.findings.extend(_share_findings(shares, kept))
     return out
+
+
+# "传真申请5宗，占0.001%": a printed share of a part in its total. Percentages are never counts, but they can be
+# checked: GZ 2018 prints 0.001% where 5 of 9532 is 0.05%.
+_SHARE = re.compile(r"[，,]?\s*(?:占|约占|占比)(?:总数的?|全部的?)?\s*(\d+(?:\.\d+)?)%")
+_SHARE_OF: tuple[tuple[str, str], ...] = (
+    ("requests.channel.", "requests.received"),
+    ("requests.legacy.", "requests.answered"),
+    ("proactive.category.", "proactive.total"),
+    ("review.", "review.total"),
+    ("litigation.", "litigation.total"),
+)
+
+
+def _share_findings(shares: list[tuple[str, float, int, int]], kept: dict[str, Quantity]) -> list[Finding]:
+    findings = []
+    for code, printed, _, _ in shares:
+        total_code = next((t for prefix, t in _SHARE_OF if code.startswith(prefix) and code != t), None)
+        part, total = kept.get(code), kept.get(total_code) if total_code else None
+        if total_code is None or part is None or total is None or not total.value or part.value is None:
+            continue
+        actual = 100.0 * float(part.value) / float(total.value)
+        decimals = len(str(printed).split(".")[1]) if "." in str(printed) else 0
+        tolerance = 0.5 * 10**-decimals + 0.05  # the printed rounding, and a little for rounded totals
+        if abs(actual - printed) > tolerance:
+            findings.append(
+                Finding(
+                    check="share",
+                    severity="warning",
+                    message=f"{code} is printed as {printed}% of {total_code}, but {part.value} of {total.value} is "
+                    f"{actual:.3g}%",
+                    expected=round(actual, 4),
+                    found=printed,
+                    cells=[code, total_code],
+                    suspects=[code],
+                )
+            )
+    return findings
 
 
 def _lists(doc: Document, sec: Section) -> tuple[list[TextItem], list[TextItem]]:

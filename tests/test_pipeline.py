@@ -161,3 +161,14 @@ def test_export_tables_rebuilds_from_records(tmp_path: Path) -> None:
     rows = list(csv.DictReader((out / "indicators.csv").open(encoding="utf-8")))
     cell = next(r for r in rows if r["code"] == "requests.new.natural_person")
     assert cell["value"] == "16302" and cell["engine"] == "rules" and cell["start"]
+
+
+def test_seed_inconsistencies_are_findings() -> None:
+    gz2009 = process(seed_path("001"), Engine("rules"))
+    categories = next(f for f in gz2009.findings if f.check == "pre2019.categories")
+    assert {categories.expected, categories.found} == {81, 76}
+    gz2018 = process(seed_path("002"), Engine("rules"))
+    share = next(f for f in gz2018.findings if f.check == "share")
+    assert share.cells == ["requests.channel.fax", "requests.received"] and share.found == 0.001
+    assert share.expected is not None and abs(share.expected - 0.0525) < 0.001
+    assert [f.check for f in gz2018.findings] == ["share"]  # the other printed shares are right within rounding

@@ -265,7 +265,8 @@ class ModelClient:
         def create(**kwargs: Any) -> Any:
             def once() -> Any:
                 try:
-                    completion = self._openai.chat.completions.create(**kwargs)
+                    with self._in_flight:
+                        completion = self._openai.chat.completions.create(**kwargs)
                 except Exception as e:  # translated once, here
                     raise translate(e) from e
                 try:

@@ -319,3 +319,39 @@ def test_cli_exits_non_zero_when_the_only_report_fails(
     assert info.value.code == 1  # a runtime failure of the endpoint, not a bad input
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "HTTP 401; check the API key" in lines[0]
+
+
+def test_calls_in_flight_are_bounded_across_threads() -> None:
+    """Reports and their sections run on many threads; the client still sends at most max_in_flight at once."""
+    import threading
+    import time
+
+    from extractor.config import resolve
+    from extractor.llm import Endpoint, ModelClient
+    from extractor.prompts import load_prompt
+
+    active, peak, lock = 0, 0, threading.Lock()
+
+    def slow_ok(body: object) -> str:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        with lock:
+            active -= 1
+        return "{}"
+
+    with FaultServer(answer=slow_ok) as server:
+        settings = resolve(provider="openai", base_url=server.base_url, model="m", api_key="k", cache=False)
+        client = ModelClient(Endpoint("openai", server.base_url, "k", "m", "m"), settings, max_in_flight=3)
+        prompt = load_prompt("v1")
+        threads = [
+            threading.Thread(target=client.ask, args=(prompt, "fees", f"未收取费用{i}", ["fees.amount"]))
+            for i in range(12)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert peak == 3

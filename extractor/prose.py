@@ -16,6 +16,7 @@ with 其中 and names 本级 is a subset of the figures before it (GZ 2020 "其�
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -200,33 +201,8 @@ _SUBJECT_WINDOW = 300
 _CLAUSE_ENDS = "。\n；;"
 
 
-def _split_top(pattern: str) -> list[str]:
-    """Split a regex on its top-level ``|``."""
-    parts: list[str] = []
-    depth, start, i, in_class = 0, 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
-
-
-def _group_end(pattern: str) -> int:
-    """Index of the ``)`` closing the group that opens at index 0."""
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """(index, char, group depth after it) for each character of a regex outside escapes and [...] classes."""
     depth, i, in_class = 0, 0, False
     while i < len(pattern):
         c = pattern[i]
@@ -237,13 +213,23 @@ def _group_end(pattern: str) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
         i += 1
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex on its top-level ``|``."""
+    cuts = [i for i, c, depth in _structure(pattern) if c == "|" and depth == 0]
+    return [pattern[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(pattern)], strict=True)]
+
+
+def _group_end(pattern: str) -> int:
+    """Index of the ``)`` closing the group that opens at index 0."""
+    for i, c, depth in _structure(pattern):
+        if c == ")" and depth == 0:
+            return i
     raise ValueError(f"unbalanced group in {pattern!r}")
 
 

@@ -42,6 +42,7 @@ from .models import (
     Usage,
     construct,
 )
+from .numbers import to_yuan
 from .prompts import Prompt
 from .sections import Section, looks_like_report, split_sections
 
@@ -252,7 +253,7 @@ def _merge_model_value(
     value: int | float = number.value
     unit = codebook()[code].unit
     if unit == "元" and number.unit in ("万元", "亿元"):
-        value = round(number.value * (1e4 if number.unit == "万元" else 1e8), 2)
+        value = to_yuan(number.value, number.unit)
     q = Quantity(
         value=value,
         unit=unit,

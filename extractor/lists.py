@@ -22,6 +22,7 @@ _IMPROVEMENT_CUE = re.compile(
 _PROBLEM_CLAUSES = re.compile(
     r"(?:如|主要有|主要是|包括|存在)[:：]?(?P<body>[^。]*?(?:有待|不够|仍需|需要|不足)[^。]*?)等"
 )
+_INNER_LEAD = re.compile(r"(?:^|[，,])(?:如|主要有|主要是|包括)[:：]?")
 _PARAGRAPH_END = re.compile(r"[。!！]\s*(?:\n|$)")
 _TRIM = " \t\n。；;，,：:"
 
@@ -64,10 +65,15 @@ def _clauses(text: str, base: int) -> list[Item]:
     m = _PROBLEM_CLAUSES.search(text)
     if not m:
         return []
+    body, offset = m.group("body"), m.start("body")
+    # "存在问题和不足，如A有待提高，B…": the list starts after the innermost lead word, not at 存在
+    inner = _INNER_LEAD.search(body)
+    if inner:
+        body, offset = body[inner.end() :], offset + inner.end()
     items = []
-    for part in re.finditer(r"[^，,、]+", m.group("body")):
-        s = m.start("body") + part.start()
-        e = m.start("body") + part.end()
+    for part in re.finditer(r"[^，,、]+", body):
+        s = offset + part.start()
+        e = offset + part.end()
         if e - s >= 4:
             items.append(Item(_flat(text[s:e]).strip(_TRIM), base + s, base + e))
     return items if len(items) >= 2 else []

@@ -172,3 +172,12 @@ def test_seed_inconsistencies_are_findings() -> None:
     assert share.cells == ["requests.channel.fax", "requests.received"] and share.found == 0.001
     assert share.expected is not None and abs(share.expected - 0.0525) < 0.001
     assert [f.check for f in gz2018.findings] == ["share"]  # the other printed shares are right within rounding
+
+
+def test_problem_clauses_start_after_the_innermost_lead_word() -> None:
+    record = process(seed_path("002"), Engine("rules"))
+    assert [p.text for p in record.problems] == [
+        "部分单位政务公开水平有待提高",
+        "个别重点领域政府信息公开有待深化",
+        "政策解读材料质效和依申请公开办理水平有待提升",
+    ]

@@ -206,7 +206,7 @@ class ModelClient:
                 model=self.endpoint.identity,
                 prompt_version=prompt.version,
                 prompt_text=prompt.sha256,
-                schema=_json_schema(schema),
+                schema=schema.model_json_schema(),  # cached per class by fields.Answer
                 sampling=self.sampling,
                 text=json.dumps(messages, ensure_ascii=False),
             )
@@ -291,11 +291,6 @@ class ModelClient:
 def _prepared(schema: type[Answer]) -> type[Answer]:
     """instructor's wrapper class for a schema, made once: instructor would otherwise build a new class per call."""
     return response_schema(schema)
-
-
-@cache
-def _json_schema(schema: type[Answer]) -> dict[str, Any]:
-    return schema.model_json_schema()
 
 
 def _parse(schema: type[Answer], content: str | None, text: str, *, verify: bool) -> Answer | None:

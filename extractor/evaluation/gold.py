@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..codebook import codebook
 from ..errors import GoldError
+from ..fields import squash
 from ..models import Qualifier, Scope, SectionKind, TemplateKind
 
 # A zero may be stated in words: "全年未收到…", "不收取費用", "…情况(无)".
@@ -109,7 +110,7 @@ def gold_problems(gold: Gold, text: str) -> list[str]:
             problems.append(f"{v.code}: value {v.value} is not printed in its quote {v.quote!r}")
     for field in ("problems", "improvements"):
         for item in getattr(gold, field):
-            if _squash(item) not in _squash(text):
+            if squash(item) not in squash(text):
                 problems.append(f"{field}: item {item[:30]!r} is not in the seed text")
     return problems
 
@@ -128,7 +129,3 @@ def _digits(value: float) -> str:
     if math.isclose(value, round(value), rel_tol=0, abs_tol=1e-9):
         return str(round(value))
     return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)

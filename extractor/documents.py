@@ -461,23 +461,81 @@ def _to_simplified(text: str) -> tuple[str, array[int]]:
     if src_lengths == out_lengths:
         return converted, identity
     # Lines of unchanged length map one to one, so between the changed lines (and across the newlines) the map
-    # is a run of the identity; only the changed lines are aligned char by char.
+    # is a run of the identity; only the changed lines are aligned, piece by piece.
     changed = [k for k, (a, b) in enumerate(zip(src_lengths, out_lengths, strict=True)) if a != b]
-    per_char = _char_conversions(set().union(*(src_lines[k] for k in changed)))
-    table = str.maketrans(per_char)
-    irregular = {c for c, piece in per_char.items() if len(piece) != 1}  # chars that do not convert to one char
     starts = [0]
     for n in src_lengths:
         starts.append(starts[-1] + n + 1)
+    line_maps = _align_lines([src_lines[k] for k in changed], [out_lines[k] for k in changed])
     offsets = array("i")
     pos = 0  # the next source index the identity run starts at
-    for k in changed:
+    for k, line_map in zip(changed, line_maps, strict=True):
         src = starts[k]
         offsets.extend(identity[pos:src])
-        offsets.extend([src + i for i in _align(src_lines[k], out_lines[k], per_char, table, irregular)])
+        offsets.extend([src + i for i in line_map])
         pos = src + src_lengths[k]  # the newline after the line maps to itself
     offsets.extend(identity[pos:])
     return converted, offsets
+
+
+# No OpenCC dictionary entry holds punctuation or a space, so a phrase never spans one of these, and a line
+# converts piece by piece (and with far less aligning: only the pieces whose length changed need it).
+_PIECE_BREAKS = re.compile(r"[，。、；：！？,.;:!?（）()《》“”‘’「」 \t]+")
+
+
+def _align_lines(src_lines: list[str], out_lines: list[str]) -> list[list[int]]:
+    """For each changed line (``out_lines[k]`` converts ``src_lines[k]``), the source index of each of its chars.
+
+    Each line is cut into pieces at punctuation, all pieces are converted in one OpenCC call, and a line whose
+    pieces convert back to exactly its conversion maps piece by piece: a piece of unchanged length one to one
+    (a same-length phrase stands char for char), another by :func:`_align`. A line whose pieces do not add up
+    (a dictionary entry that reaches over punctuation after all) is aligned whole.
+    """
+    cuts = [[(m.start(), m.end()) for m in _PIECE_BREAKS.finditer(line)] for line in src_lines]
+    pieces: list[list[tuple[int, int]]] = []  # per line: the (start, end) of each piece between the cuts
+    for line, line_cuts in zip(src_lines, cuts, strict=True):
+        bounds = [0, *(x for cut in line_cuts for x in cut), len(line)]
+        pieces.append([(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2) if bounds[i] < bounds[i + 1]])
+    flat = [line[a:b] for line, spans in zip(src_lines, pieces, strict=True) for a, b in spans]
+    done = _opencc("tw2mainland").convert("\n".join(flat)).split("\n") if flat else []
+    if len(done) != len(flat):
+        done = []
+    results: list[list[int] | None] = []
+    whole: list[int] = []  # the lines to align whole
+    at = 0
+    for k, (line, spans) in enumerate(zip(src_lines, pieces, strict=True)):
+        converted = done[at : at + len(spans)]
+        at += len(spans)
+        rebuilt, plan, prev = [], [], 0
+        for (a, b), piece in zip(spans, converted, strict=False):
+            rebuilt.append(line[prev:a])
+            plan.append((prev, a, None))  # a run of break chars: one to one
+            rebuilt.append(piece)
+            plan.append((a, b, piece))
+            prev = b
+        rebuilt.append(line[prev:])
+        plan.append((prev, len(line), None))
+        if len(converted) != len(spans) or "".join(rebuilt) != out_lines[k]:
+            results.append(None)
+            whole.append(k)
+            continue
+        line_map: list[int] = []
+        for a, b, piece in plan:
+            if piece is None or len(piece) == b - a:
+                line_map.extend(range(a, b))
+            else:
+                line_map.extend([a + i for i in _align_one(line[a:b], piece)])
+        results.append(line_map)
+    for k in whole:
+        results[k] = _align_one(src_lines[k], out_lines[k])
+    return [r for r in results if r is not None]
+
+
+def _align_one(src: str, out: str) -> list[int]:
+    per_char = _char_conversions(set(src))
+    table = str.maketrans(per_char)
+    irregular = {c for c, piece in per_char.items() if len(piece) != 1}  # chars that do not convert to one char
+    return _align(src, out, per_char, table, irregular)
 
 
 def _char_conversions(chars: set[str]) -> dict[str, str]:

@@ -212,6 +212,32 @@ def test_phrase_of_another_length_maps_to_its_whole_source() -> None:
     assert doc.offsets is not None and list(doc.offsets) == sorted(doc.offsets)
 
 
+def test_changed_lines_align_piece_by_piece_or_whole() -> None:
+    from extractor import documents
+
+    src = ["針對最佳化調整的程式,網站最佳化改版", "資訊。最佳化"]
+    out = [documents._opencc("tw2mainland").convert(line) for line in src]
+    piecewise = documents._align_lines(src, out)
+    assert piecewise == [documents._align_one(a, b) for a, b in zip(src, out, strict=True)]
+    assert piecewise[1] == [0, 1, 2, 3, 5]  # 资讯。 one to one, 优化 over 最佳化
+
+
+def test_pieces_that_do_not_rebuild_the_line_fall_back_to_whole_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor import documents
+
+    real = documents._opencc("tw2mainland")
+
+    class Skewed:  # converts the pieces (joined by newlines) unlike the line: a dictionary entry over a comma
+        def convert(self, text: str) -> str:
+            return real.convert(text).replace("优化", "优") if "\n" in text else real.convert(text)
+
+    src = ["網站最佳化,改版", "最佳化"]
+    out = [real.convert(line) for line in src]
+    expected = [documents._align_one(a, b) for a, b in zip(src, out, strict=True)]
+    monkeypatch.setattr(documents, "_opencc", lambda config: Skewed())
+    assert documents._align_lines(src, out) == expected
+
+
 SEED_002_PHRASES = [
     ("门户网站", "入口網站"),
     ("部门文件类信息", "部門檔案類信息"),

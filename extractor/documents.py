@@ -500,8 +500,7 @@ def _align_lines(src_lines: list[str], out_lines: list[str]) -> list[list[int]]:
     done = _opencc("tw2mainland").convert("\n".join(flat)).split("\n") if flat else []
     if len(done) != len(flat):
         done = []
-    results: list[list[int] | None] = []
-    whole: list[int] = []  # the lines to align whole
+    plans: list[list[tuple[int, int, str | None]] | None] = []  # per line: its runs, or None to align it whole
     at = 0
     for k, (line, spans) in enumerate(zip(src_lines, pieces, strict=True)):
         converted = done[at : at + len(spans)]
@@ -515,20 +514,30 @@ def _align_lines(src_lines: list[str], out_lines: list[str]) -> list[list[int]]:
             prev = b
         rebuilt.append(line[prev:])
         plan.append((prev, len(line), None))
-        if len(converted) != len(spans) or "".join(rebuilt) != out_lines[k]:
-            results.append(None)
-            whole.append(k)
+        plans.append(plan if len(converted) == len(spans) and "".join(rebuilt) == out_lines[k] else None)
+    # the chars to convert one by one: those of the pieces whose length changed and of the lines aligned whole
+    chars: set[str] = set()
+    for line, plan in zip(src_lines, plans, strict=True):
+        if plan is None:
+            chars.update(line)
+        else:
+            chars.update(*(line[a:b] for a, b, piece in plan if piece is not None and len(piece) != b - a))
+    per_char = _char_conversions(chars) if chars else {}
+    table = str.maketrans(per_char)
+    irregular = {c for c, piece in per_char.items() if len(piece) != 1}  # chars that do not convert to one char
+    results: list[list[int]] = []
+    for line, out, plan in zip(src_lines, out_lines, plans, strict=True):
+        if plan is None:
+            results.append(_align(line, out, per_char, table, irregular))
             continue
         line_map: list[int] = []
         for a, b, piece in plan:
             if piece is None or len(piece) == b - a:
                 line_map.extend(range(a, b))
             else:
-                line_map.extend([a + i for i in _align_one(line[a:b], piece)])
+                line_map.extend([a + i for i in _align(line[a:b], piece, per_char, table, irregular)])
         results.append(line_map)
-    for k in whole:
-        results[k] = _align_one(src_lines[k], out_lines[k])
-    return [r for r in results if r is not None]
+    return results
 
 
 def _align_one(src: str, out: str) -> list[int]:

@@ -137,6 +137,30 @@ class TextItem(Strict):
 class Group(Strict):
     """A node of the indicator tree. Subclasses only declare quantities and sub-groups."""
 
+    @classmethod
+    def empty(cls: type[_G]) -> _G:
+        """``cls()``: every quantity None, every sub-group empty, no field set; built without validating the
+        defaults (an empty :class:`Indicators` is some sixty nested models, made for every report)."""
+        blank, groups = _plan(cls)
+        fields = blank.copy()
+        for name, sub in groups:
+            fields[name] = sub.empty()
+        return construct(cls, fields, set())
+
+
+_G = TypeVar("_G", bound=Group)
+
+
+@cache
+def _plan(cls: type[Group]) -> tuple[dict[str, None], tuple[tuple[str, type[Group]], ...]]:
+    """A group's fields in declaration order, all None, and the (name, class) of those that are sub-groups."""
+    groups: list[tuple[str, type[Group]]] = []
+    for name, info in cls.model_fields.items():
+        sub = info.annotation
+        if isinstance(sub, type) and issubclass(sub, Group):
+            groups.append((name, sub))
+    return dict.fromkeys(cls.model_fields), tuple(groups)
+
 
 class ApplicantRow(Group):
     """One row of 表三 across its seven applicant columns."""
@@ -493,7 +517,7 @@ class ReportRecord(Strict):
     meta: Meta = _group(Meta)
     sections: list[SectionInfo] = Field(default_factory=list)
     missing_sections: list[SectionKind] = Field(default_factory=list)
-    indicators: Indicators = _group(Indicators)
+    indicators: Indicators = Field(default_factory=Indicators.empty)
     alternates: dict[str, list[Quantity]] = Field(
         default_factory=dict, description="other values printed for the same code (conflicts within the report)"
     )
@@ -504,7 +528,7 @@ class ReportRecord(Strict):
     seconds: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through object.__setattr__ in __init__
 class Cell:
     """A value read by a deterministic parser (table cell or prose sentence), before provenance is mapped.
 

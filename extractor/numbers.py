@@ -30,7 +30,7 @@ from decimal import Decimal
 from .models import Qualifier
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see models.Cell
 class Number:
     """One number phrase as printed, normalized."""
 

@@ -21,7 +21,7 @@ from .tables import parse_tables
 
 @dataclass
 class RulesOutput:
-    indicators: Indicators = field(default_factory=Indicators)
+    indicators: Indicators = field(default_factory=Indicators.empty)
     alternates: dict[str, list[Quantity]] = field(default_factory=dict)
     problems: list[TextItem] = field(default_factory=list)
     improvements: list[TextItem] = field(default_factory=list)
@@ -102,7 +102,7 @@ def _put(out: RulesOutput, code: str, q: Quantity, kept: dict[str, Quantity]) ->
     if current is None:
         kept[code] = q
         return
-    if current.value == q.value or any(a.value == q.value for a in out.alternates.get(code, [])):
+    if _known(out, kept, code, q.value):
         return
     if _rank(code, q) < _rank(code, current):
         kept[code] = q
@@ -125,6 +125,15 @@ def _put(out: RulesOutput, code: str, q: Quantity, kept: dict[str, Quantity]) ->
     )
 
 
+def _known(out: RulesOutput, kept: dict[str, Quantity], code: str, value: int | float | None) -> bool:
+    """Whether ``value`` is already held for ``code`` (kept or an alternate): a repeat adds nothing, so the
+    parsers' cells are checked with this before they are turned into quantities."""
+    current = kept.get(code)
+    if current is None:
+        return False
+    return current.value == value or any(a.value == value for a in out.alternates.get(code, ()))
+
+
 def extract(doc: Document, split: Split) -> RulesOutput:
     out = RulesOutput()
     kept: dict[str, Quantity] = {}
@@ -137,12 +146,14 @@ def extract(doc: Document, split: Split) -> RulesOutput:
     for cell in parse_tables(text):
         if not (disjoint and sec is not None and sec.start <= cell.start < sec.end):
             sec = section_at(split, cell.start)
-        _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None), kept)
+        if not _known(out, kept, cell.code, cell.value):
+            _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None), kept)
     shares: list[tuple[str, float, int, int]] = []
     for sec in split.sections:
         body = text[sec.start : sec.end]
         for cell in extract_prose(body, sec.kind):
-            _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start), kept)
+            if not _known(out, kept, cell.code, cell.value):
+                _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start), kept)
             share = _SHARE.match(body, cell.end)
             if share and cell.value is not None:
                 shares.append((cell.code, float(share.group(1)), sec.start + share.start(1), sec.start + share.end()))

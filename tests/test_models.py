@@ -1,0 +1,42 @@
+"""The data models' fast paths build exactly what their validating counterparts build."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from extractor.models import Indicators, Quantity, ReportRecord
+
+
+def _same_state(a: BaseModel, b: BaseModel) -> None:
+    """The same class, field values, fields set, extra and private state, recursively."""
+    assert type(a) is type(b)
+    assert a.__pydantic_fields_set__ == b.__pydantic_fields_set__
+    assert a.__pydantic_extra__ == b.__pydantic_extra__
+    assert a.__pydantic_private__ == b.__pydantic_private__
+    assert list(a.__dict__) == list(b.__dict__)
+    for name, value in a.__dict__.items():
+        other: Any = b.__dict__[name]
+        if isinstance(value, BaseModel):
+            assert value is not other
+            _same_state(value, other)
+        else:
+            assert value == other
+
+
+def test_empty_tree_is_the_default_tree() -> None:
+    _same_state(Indicators(), Indicators.empty())
+
+
+def test_empty_trees_share_no_group() -> None:
+    a, b = Indicators.empty(), Indicators.empty()
+    a.set("requests.denied.state_secret.natural_person", Quantity(value=3))
+    assert b.get("requests.denied.state_secret.natural_person") is None
+    assert a.requests.denied is not b.requests.denied
+
+
+def test_record_default_indicators_are_empty() -> None:
+    record = ReportRecord(report="r", path="r.txt", sha256="0" * 64, provider="rules")
+    _same_state(record.indicators, Indicators())
+    assert list(record.indicators.items()) == []

@@ -505,7 +505,9 @@ def _align_lines(src_lines: list[str], out_lines: list[str]) -> list[list[int]]:
     for k, (line, spans) in enumerate(zip(src_lines, pieces, strict=True)):
         converted = done[at : at + len(spans)]
         at += len(spans)
-        rebuilt, plan, prev = [], [], 0
+        rebuilt: list[str] = []
+        plan: list[tuple[int, int, str | None]] = []
+        prev = 0
         for (a, b), piece in zip(spans, converted, strict=False):
             rebuilt.append(line[prev:a])
             plan.append((prev, a, None))  # a run of break chars: one to one
@@ -517,21 +519,21 @@ def _align_lines(src_lines: list[str], out_lines: list[str]) -> list[list[int]]:
         plans.append(plan if len(converted) == len(spans) and "".join(rebuilt) == out_lines[k] else None)
     # the chars to convert one by one: those of the pieces whose length changed and of the lines aligned whole
     chars: set[str] = set()
-    for line, plan in zip(src_lines, plans, strict=True):
-        if plan is None:
+    for line, runs in zip(src_lines, plans, strict=True):
+        if runs is None:
             chars.update(line)
         else:
-            chars.update(*(line[a:b] for a, b, piece in plan if piece is not None and len(piece) != b - a))
+            chars.update(*(line[a:b] for a, b, piece in runs if piece is not None and len(piece) != b - a))
     per_char = _char_conversions(chars) if chars else {}
     table = str.maketrans(per_char)
     irregular = {c for c, piece in per_char.items() if len(piece) != 1}  # chars that do not convert to one char
     results: list[list[int]] = []
-    for line, out, plan in zip(src_lines, out_lines, plans, strict=True):
-        if plan is None:
+    for line, out, runs in zip(src_lines, out_lines, plans, strict=True):
+        if runs is None:
             results.append(_align(line, out, per_char, table, irregular))
             continue
         line_map: list[int] = []
-        for a, b, piece in plan:
+        for a, b, piece in runs:
             if piece is None or len(piece) == b - a:
                 line_map.extend(range(a, b))
             else:

@@ -142,7 +142,7 @@ class Group(Strict):
         """``cls()``: every quantity None, every sub-group empty, no field set; built without validating the
         defaults (an empty :class:`Indicators` is some sixty nested models, made for every report)."""
         blank, groups = _plan(cls)
-        fields = blank.copy()
+        fields: dict[str, Any] = blank.copy()
         for name, sub in groups:
             fields[name] = sub.empty()
         return construct(cls, fields, set())

@@ -111,6 +111,35 @@ def _literals(pattern: str) -> tuple[str, ...]:
 
 
 _MARKER_LITERALS: dict[str, tuple[str, ...]] = {kind: _literals(p.pattern) for kind, p in _MARKERS.items()}
+
+# The 200 commonest CJK chars of the five seed reports (normalized text), commonest first.
+_COMMON = (
+    "政公开务信息市府的作工办和一行进全理年服发网项广部情动人事州制中门报规度申请关新件建提化在实会通要业大体等厅定统"
+    "况布数上各机有展主设文管平共及推为加组条范议民法强个站效单位台了方量过次织其我内审策国询步批社解诉成接点依系是咨"
+    "复目不施指对导重分性时二计本标企三区传合处资闻式力类宣第据众领省案求完与现高责程深督以问并容准用整访他专升读告题"
+    "认多级评出结媒宗改电形促保员好调构任做流立万权入应线基同培训例果取投四总决相明表优面善到持落心收经层属占真印监五"
+)
+
+
+def _anchored(literal: str, name: str) -> str:
+    """A regex for ``literal`` that starts at its least common char and checks the chars before it with a
+    look-behind: ``本年制发件数`` → ``制(?<=本年制)发件数``. It finds the same occurrences (each at its anchor),
+    and an alternation of such regexes starts with rare chars, so the engine's first-char skip passes over
+    most of a text. ``(?P<name>)`` at the end names the literal that matched."""
+    rank = [len(_COMMON) if c not in _COMMON else _COMMON.index(c) for c in literal]
+    i = max(range(len(literal)), key=lambda k: (rank[k], -k))
+    behind = f"(?<={re.escape(literal[: i + 1])})" if i else ""
+    return f"{re.escape(literal[i])}{behind}{re.escape(literal[i + 1 :])}(?P<{name}>)"
+
+
+_MARKER_KIND: dict[str, str] = {  # group name → template kind
+    f"m{n}": kind for n, (kind, _) in enumerate((k, w) for k, ws in _MARKER_LITERALS.items() for w in ws)
+}
+_MARKER_ANY = re.compile(
+    "|".join(
+        _anchored(word, f"m{n}") for n, word in enumerate(w for ws in _MARKER_LITERALS.values() for w in ws)
+    )
+)
 _REPORT_WORDS = re.compile(r"信息公开|政务公开|政府信息|依申请公开|主动公开")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公开|政务公开|政府信息公开)?(?:工作)?年度报告")
 _YEAR_LOOSE = re.compile(r"((?:19|20)\d{2})年")
@@ -205,7 +234,11 @@ def find_headings(text: str) -> list[Section]:
 
 def detect_template(text: str, year: int | None) -> TemplateKind:
     """Decide the template by table labels (domain.md §2.8); the year only separates pre-2019 from unknown."""
-    hits = {kind for kind, words in _MARKER_LITERALS.items() if any(w in text for w in words)}
+    hits: set[str] = set()  # {kind for kind, words in _MARKER_LITERALS.items() if any(w in text for w in words)}
+    for m in _MARKER_ANY.finditer(text):
+        hits.add(_MARKER_KIND[m.lastgroup or ""])
+        if len(hits) == len(_MARKER_LITERALS):
+            break
     national = hits & {"ogi2019", "ogi2021"}
     legacy = hits & {"pre2019_stat2014", "pre2019_freeform"}
     if len(national) == 2 or (national and legacy):

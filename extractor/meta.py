@@ -13,11 +13,14 @@ _TITLE_END = re.compile(r"(?:19|20)\d{2}\s*年度?(?:政府)?(?:信息公开|政
 _SPLIT_TITLE = re.compile(r"^\s*(?:19|20)\d{2}\s*年度?(?:政府)?信息公开")
 _ISSUER_TAIL = re.compile(r"(?:人民政府|政府|办公室|办公厅|局|委员会|委|厅|办|中心|院|署|会|街道办事处|镇|乡|部)$")
 
-_SCOPE_SIGNALS: tuple[tuple[Scope, re.Pattern[str]], ...] = (
-    ("region_aggregate", re.compile(r"全(?:市|省|区|县|州)各级(?:行政机关|政府)|全(?:市|区|县)共(?:收到|办理)")),
-    ("dept_aggregate", re.compile(r"政府各部门、各直属机构|各部门(?:、各直属机构)?(?:共|主动公开)")),
-    ("self", re.compile(r"本单位|本机关|我办|我局|我委|我厅|我署|本局|本委|我院")),
-)
+# (scope, pattern, words of which every match holds one): a text holding none of the words is not searched
+# (``in`` passes over a text several times faster than the regex engine)
+_SCOPE_SIGNALS: tuple[tuple[Scope, re.Pattern[str], tuple[str, ...]], ...] = (
+    ("region_aggregate", re.compile(r"全(?:市|省|区|县|州)各级(?:行政机关|政府)|全(?:市|区|县)共(?:收到|办理)"),
+     ("各级", "共收到", "共办理")),
+    ("dept_aggregate", re.compile(r"政府各部门、各直属机构|各部门(?:、各直属机构)?(?:共|主动公开)"), ("各部门",)),
+    ("self", re.compile(r"本单位|本机关|我办|我局|我委|我厅|我署|本局|本委|我院"), ("本", "我")),
+)  # fmt: skip
 
 
 def detect_issuer(text: str) -> str | None:
@@ -38,7 +41,7 @@ def detect_issuer(text: str) -> str | None:
 
 def detect_scope(text: str) -> Scope:
     """Whose figures the report gives: the first strong signal wins, region over departments over self."""
-    for scope, pattern in _SCOPE_SIGNALS:
-        if pattern.search(text):
+    for scope, pattern, words in _SCOPE_SIGNALS:
+        if any(w in text for w in words) and pattern.search(text):
             return scope
     return "unknown"

@@ -136,9 +136,7 @@ _MARKER_KIND: dict[str, str] = {  # group name → template kind
     f"m{n}": kind for n, (kind, _) in enumerate((k, w) for k, ws in _MARKER_LITERALS.items() for w in ws)
 }
 _MARKER_ANY = re.compile(
-    "|".join(
-        _anchored(word, f"m{n}") for n, word in enumerate(w for ws in _MARKER_LITERALS.values() for w in ws)
-    )
+    "|".join(_anchored(word, f"m{n}") for n, word in enumerate(w for ws in _MARKER_LITERALS.values() for w in ws))
 )
 _REPORT_WORDS = re.compile(r"信息公开|政务公开|政府信息|依申请公开|主动公开")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公开|政务公开|政府信息公开)?(?:工作)?年度报告")
@@ -289,7 +287,16 @@ def split_sections(text: str) -> Split:
 
 def _substantive(lead: str) -> bool:
     """A preamble with paragraphs of its own (an implicit 概述), not just a title line."""
-    return len(_WS.sub("", lead)) > 200
+    # len(_WS.sub("", lead)) > 200, counted a chunk at a time: the lead may be most of the text
+    count = 0
+    for at in range(0, len(lead), 512):
+        count += len(_WS.sub("", lead[at : at + 512]))
+        if count > _SUBSTANTIVE:
+            return True
+    return False
+
+
+_SUBSTANTIVE = 200
 
 
 def _first_body_offset(lead: str) -> int:

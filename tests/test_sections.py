@@ -209,3 +209,37 @@ def test_pdf_of_the_2020_seed_with_its_tables_splits_the_same(tmp_path: Path) ->
     doc = read_document(target)
     assert doc.kind == "pdf" and "- 1 -" not in doc.normalized
     assert _kinds(target) == _kinds(seed_path("004"))
+
+
+def test_scope_prefilter_words_are_in_every_match() -> None:
+    from extractor.meta import _SCOPE_SIGNALS
+    from extractor.sections import _literals
+
+    for scope, pattern, words in _SCOPE_SIGNALS:
+        for literal in _literals(pattern.pattern):
+            assert any(w in literal for w in words), (scope, literal)
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("全市各级行政机关共主动公开信息", "region_aggregate"),
+        ("全区共收到申请12件", "region_aggregate"),
+        ("市政府各部门、各直属机构主动公开", "dept_aggregate"),
+        ("各部门共主动公开", "dept_aggregate"),
+        ("本局全年主动公开", "self"),
+        ("主动公开信息", "unknown"),
+    ],
+)
+def test_detect_scope(text: str, scope: str) -> None:
+    from extractor.meta import detect_scope
+
+    assert detect_scope(text) == scope
+
+
+def test_substantive_lead_counts_chars_without_spaces() -> None:
+    from extractor.sections import _substantive
+
+    assert not _substantive("标题\n" + " \n" * 2000 + "字" * 198)
+    assert _substantive("标题\n" + " \n" * 2000 + "字" * 199)
+    assert _substantive("字" * 201) and not _substantive("字 " * 200)

@@ -304,9 +304,12 @@ def _evaluate(snap: _Snapshot, idn: _Identity) -> _Failure | None:
     return _Failure(idn, lhs, rhs, severity)
 
 
-def check(ind: Indicators) -> list[Finding]:
-    """One finding per identity that fails among those whose cells are all reported. Never modifies ``ind``."""
-    snap = _snapshot(ind)
+def check(ind: Indicators, snapshot: dict[str, Quantity] | None = None) -> list[Finding]:
+    """One finding per identity that fails among those whose cells are all reported. Never modifies ``ind``.
+
+    ``snapshot``: ``ind``'s reported quantities by code, as :func:`derive` returns them (saves walking the tree).
+    """
+    snap = _snapshot(ind) if snapshot is None else snapshot
     # _evaluate first: it is cheap when a cell is missing, and most identities fail that way or hold
     failures = [
         f for idn in _identities(snap) if (f := _evaluate(snap, idn)) is not None and not _all_derived(snap, idn)
@@ -378,7 +381,7 @@ _EXACT_INT = 2**53
 # --------------------------------------------------------------------------------------------------------------
 
 
-def derive(ind: Indicators) -> None:
+def derive(ind: Indicators) -> dict[str, Quantity]:
     """Fill what the identities imply, in place. Printed values are never overwritten.
 
     1. blank table cells (reported with value None): a cell that an identity fixes (its only unknown) gets that
@@ -387,6 +390,8 @@ def derive(ind: Indicators) -> None:
     2. 2021 （六）其他处理 = Σ its sub-rows, per column, when the single row is absent;
     3. litigation.{upheld, …, total} = direct + after_review, when both are reported and the sum is absent;
     4. requests.received = requests.new.total when absent (post-2019 tables).
+
+    Returns every reported quantity by code afterwards (what :func:`check` reads).
     """
     snap = _snapshot(ind)
     _fill_blanks(ind, snap)
@@ -395,6 +400,7 @@ def derive(ind: Indicators) -> None:
     for c in OUTCOME_COLUMNS:
         _derive_sum(ind, snap, f"litigation.{c}", [f"litigation.direct.{c}", f"litigation.after_review.{c}"])
     _derive_sum(ind, snap, "requests.received", ["requests.new.total"])
+    return snap
 
 
 def _weakest(qs: Iterable[Quantity]) -> Qualifier:

@@ -119,8 +119,8 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
         record.findings.extend(found.findings)
     if engine.uses_model:
         _ask_model(doc, split.sections, engine, record)
-    identities.derive(record.indicators)
-    record.findings.extend(identities.check(record.indicators))
+    reported = identities.derive(record.indicators)
+    record.findings.extend(identities.check(record.indicators, reported))
     record.seconds = round(time.perf_counter() - started, 3)
     return record
 

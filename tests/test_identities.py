@@ -400,3 +400,13 @@ def test_derived_block_does_not_repeat_a_failure(gz2020: Indicators) -> None:
     findings = check(gz2020)
     assert [(f.check, f.cells[-1]) for f in findings] == [("I4", "litigation.after_review.total")]
     assert findings[0].suspects == ["litigation.after_review.total"]
+
+
+def test_derive_returns_the_snapshot_check_reads(gz2020: Indicators) -> None:
+    ind = gz2020
+    ind.set("requests.new.commercial", Quantity(value=None))  # a blank that derive fills
+    ind.set("requests.denied.state_secret.total", Quantity(value=9))  # and a failure that check reports
+    reported = derive(ind)
+    assert reported == dict(ind.items())
+    assert reported["requests.new.commercial"].value is not None
+    assert check(ind, reported) == check(ind) != []

@@ -366,32 +366,39 @@ def _normalize(text: str) -> tuple[str, array[int], Script]:
 
 
 def detect_script(text: str) -> Script:
-    """Traditional when a clear share of the CJK chars are ones that OpenCC t2s would change."""
-    # The share is measured on the lines of a sample: enough chars to decide, and a phrase that changes length
-    # (rare in t2s) only shifts its own line. OpenCC converts line by line (no dictionary entry holds a newline),
-    # so only the lines that reach into the sample are converted.
+    """Traditional when a clear share of the CJK chars of the text's first 4,000 are ones that OpenCC's t2s
+    changes (on their own: phrase context aside, which only matters for the conversion itself)."""
     sample = text[:_SAMPLE]
-    converted = _converted_head(_opencc("t2s.json"), text)
-    if converted == sample:
+    pattern = _t2s_changed()
+    # The share only grows with more chars counted, and there are no more CJK chars than chars: when the chars
+    # changed in the first part already reach the share of the whole sample, it is traditional (the usual case
+    # for a traditional text, which then is not scanned to the end).
+    changed = len(pattern.findall(sample, 0, _HEAD))
+    if changed >= _TRADITIONAL_SHARE * len(sample) and changed:
+        return "traditional"
+    changed += len(pattern.findall(sample, _HEAD)) if len(sample) > _HEAD else 0
+    if not changed:
         return "simplified"
-    src_lines, out_lines = sample.split("\n"), converted.split("\n")
-    if len(src_lines) == len(out_lines) and list(map(len, src_lines)) == list(map(len, out_lines)):
-        # The share only grows with more chars counted, and cjk <= len(sample): when the chars changed in the
-        # first part of the sample already reach the share of the whole sample, it is traditional (the usual
-        # case for a traditional text; counting them all and the CJK chars would not change the answer).
-        head = _count_differences(sample[:_HEAD], converted[:_HEAD])
-        if head / len(sample) >= _TRADITIONAL_SHARE and _CJK_RE.search(sample) is not None:
-            return "traditional"
-        changed, counted = _count_differences(sample, converted), sample
-    else:
-        changed = sum(_count_differences(a, b) for a, b in zip(src_lines, out_lines, strict=False) if len(a) == len(b))
-        counted = "\n".join(src_lines[: len(out_lines)])
-    cjk = _count_cjk(counted)
+    cjk = _count_cjk(sample)
     return "traditional" if cjk and changed / cjk >= _TRADITIONAL_SHARE else "simplified"
 
 
 _SAMPLE = 4000
 _HEAD = 1000
+
+
+@cache
+def _t2s_changed() -> re.Pattern[str]:
+    """A class of the CJK chars that t2s changes on their own, from OpenCC itself: every CJK char converted in
+    one call (no dictionary entry holds a newline, so each line converts alone). Built once, in ~25 ms."""
+    chars = [chr(c) for lo, hi in _CJK_RANGES for c in range(lo, hi + 1)]
+    converted = _opencc("t2s.json").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # cannot happen with OpenCC's dictionaries; converting one by one is exact
+        converted = [_opencc("t2s.json").convert(c) for c in chars]
+    return re.compile("[" + "".join(c for c, out in zip(chars, converted, strict=True) if out != c) + "]")
+
+
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
 
 def _count_cjk(text: str) -> int:
@@ -412,42 +419,7 @@ def _count_cjk(text: str) -> int:
 
 
 _CJK_HIGH_BYTES = bytes(int(0x34 <= b <= 0x4C or 0x4E <= b <= 0x9F or 0xF9 <= b <= 0xFA) for b in range(256))
-assert _CJK == "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff", "_count_cjk reads these ranges"
-
-
-def _converted_head(converter: Any, text: str) -> str:
-    """``converter.convert(text)[:_SAMPLE]``, converting only the lines that reach into the sample."""
-    end = text.find("\n", _SAMPLE)
-    if end < 0:
-        return str(converter.convert(text))[:_SAMPLE]
-    head: str = converter.convert(text[:end])
-    if len(head) < _SAMPLE:  # the conversion shortened the lines: the sample reaches further
-        return str(converter.convert(text))[:_SAMPLE]
-    return head[:_SAMPLE]
-
-
-def _count_differences(a: str, b: str) -> int:
-    """How many positions of two equal-length strings hold different chars (``sum(map(str.__ne__, a, b))``).
-
-    Each code point is a 32-bit word of one big integer; XOR leaves a non-zero word (below 2**21) where the
-    strings differ, and adding 0x7FFFFFFF to every word sets its top bit exactly then, without a carry out.
-    """
-    if a == b:
-        return 0
-    n = len(a)
-    x = int.from_bytes(a.encode("utf-32-le", "surrogatepass"), "little") ^ int.from_bytes(
-        b.encode("utf-32-le", "surrogatepass"), "little"
-    )
-    if n <= _SAMPLE:  # the sample's constants, cut to n words
-        shift = 32 * (_SAMPLE - n)
-        return ((x + (_LOW_WORDS >> shift)) & (_TOP_BITS >> shift)).bit_count()
-    return (
-        (x + int.from_bytes(b"\xff\xff\xff\x7f" * n, "little")) & int.from_bytes(b"\0\0\0\x80" * n, "little")
-    ).bit_count()
-
-
-_LOW_WORDS = int.from_bytes(b"\xff\xff\xff\x7f" * _SAMPLE, "little")  # 0x7FFFFFFF in each 32-bit word
-_TOP_BITS = int.from_bytes(b"\0\0\0\x80" * _SAMPLE, "little")  # 0x80000000 in each 32-bit word
+assert _CJK == "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff", "_count_cjk and _CJK_RANGES read these ranges"
 
 
 def _to_simplified(text: str) -> tuple[str, array[int]]:

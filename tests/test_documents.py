@@ -271,8 +271,19 @@ def test_seed_002_has_no_taiwan_phrasing_left() -> None:
         (seed_text("004")[:3000] + "臺灣鄉親來穗參觀", "simplified"),  # a few traditional chars do not flip it
         (seed_text("002")[:3000], "traditional"),
         ("2020 12 31", "simplified"),
+        ("政府信息公开" * 170 + "臺灣鄉親來穗參觀" * 500, "traditional"),  # traditional only after the first 1,000
+        ("臺灣鄉親" * 37 + "政府信息公开" * 700, "simplified"),  # 148 changed chars: most of the head, 3.7% of all
+        ("臺灣鄉親來穗", "traditional"),
     ],
-    ids=["simplified", "simplified with a quote", "traditional", "no cjk"],
+    ids=[
+        "simplified",
+        "simplified with a quote",
+        "traditional",
+        "no cjk",
+        "late traditional",
+        "early quote",
+        "short traditional",
+    ],  # fmt: skip
 )
 def test_detect_script(text: str, script: str) -> None:
     assert detect_script(text) == script

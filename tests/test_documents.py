@@ -283,7 +283,7 @@ def test_seed_002_has_no_taiwan_phrasing_left() -> None:
         "late traditional",
         "early quote",
         "short traditional",
-    ],  # fmt: skip
+    ],
 )
 def test_detect_script(text: str, script: str) -> None:
     assert detect_script(text) == script

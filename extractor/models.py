@@ -75,6 +75,9 @@ _set_private = _slot_setter("__pydantic_private__")
 _object_new = object.__new__
 
 
+_FIELD_NAMES: dict[type[BaseModel], frozenset[str]] = {}
+
+
 def construct(cls: type[_M], fields: dict[str, Any], fields_set: set[str] | None = None) -> _M:
     """``cls.model_construct(fields_set, **fields)`` for trusted data that gives *every* field of ``cls``, in
     declaration order (defaults included); ``fields_set`` defaults to every field, as model_construct's does.
@@ -85,7 +88,12 @@ def construct(cls: type[_M], fields: dict[str, Any], fields_set: set[str] | None
     """
     m = _object_new(cls) if cls.__new__ is _object_new else cls.__new__(cls)
     _set_instance_dict(m, fields)
-    _set_fields_set(m, set(fields) if fields_set is None else fields_set)
+    if fields_set is None:  # set(fields), from the class's field names: copying a frozenset is the cheaper
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = frozenset(cls.model_fields)
+        fields_set = set(names)
+    _set_fields_set(m, fields_set)
     _set_extra(m, None)
     _set_private(m, None)
     return m

@@ -40,3 +40,15 @@ def test_record_default_indicators_are_empty() -> None:
     record = ReportRecord(report="r", path="r.txt", sha256="0" * 64, provider="rules")
     _same_state(record.indicators, Indicators())
     assert list(record.indicators.items()) == []
+
+
+def test_construct_is_model_construct_for_every_field() -> None:
+    from extractor.models import Source, construct
+
+    fields: dict[str, Any] = {"section": "requests", "table": "表三", "row": "r", "column": "c", "start": 1,
+                              "end": 2, "quote": "3"}  # fmt: skip
+    a, b = construct(Source, dict(fields)), Source.model_construct(**fields)
+    _same_state(a, b)
+    a.start = 5  # fields sets are not shared between instances
+    assert construct(Source, dict(fields)).__pydantic_fields_set__ == set(fields)
+    _same_state(construct(Source, dict(fields), {"start"}), Source.model_construct({"start"}, **fields))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
 
 from .codebook import codebook
@@ -182,7 +183,7 @@ _SHARE_OF: tuple[tuple[str, str], ...] = (
 def _share_findings(shares: list[tuple[str, float, int, int]], kept: dict[str, Quantity]) -> list[Finding]:
     findings = []
     for code, printed, _, _ in shares:
-        total_code = next((t for prefix, t in _SHARE_OF if code.startswith(prefix) and code != t), None)
+        total_code = _share_total(code)
         part, total = kept.get(code), kept.get(total_code) if total_code else None
         if total_code is None or part is None or total is None or not total.value or part.value is None:
             continue
@@ -190,19 +191,19 @@ def _share_findings(shares: list[tuple[str, float, int, int]], kept: dict[str, Q
         decimals = len(str(printed).split(".")[1]) if "." in str(printed) else 0
         tolerance = 0.5 * 10**-decimals + 0.05  # the printed rounding, and a little for rounded totals
         if abs(actual - printed) > tolerance:
-            findings.append(
-                Finding(
-                    check="share",
-                    severity="warning",
-                    message=f"{code} is printed as {printed}% of {total_code}, but {part.value} of {total.value} is "
-                    f"{actual:.3g}%",
-                    expected=round(actual, 4),
-                    found=printed,
-                    cells=[code, total_code],
-                    suspects=[code],
-                )
+            message = (
+                f"{code} is printed as {printed}% of {total_code}, but {part.value} of {total.value} is {actual:.3g}%"
             )
+            fields = {"check": "share", "severity": "warning", "message": message, "expected": round(actual, 4),
+                      "found": printed, "cells": [code, total_code], "suspects": [code]}  # fmt: skip
+            findings.append(construct(Finding, fields))  # every field, each of its declared type
     return findings
+
+
+@cache
+def _share_total(code: str) -> str | None:
+    """The total a printed share of ``code`` is a share of."""
+    return next((t for prefix, t in _SHARE_OF if code.startswith(prefix) and code != t), None)
 
 
 def _lists(doc: Document, sec: Section) -> tuple[list[TextItem], list[TextItem]]:

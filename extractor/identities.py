@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .models import (
     APPLICANT_COLUMNS,
@@ -112,10 +112,10 @@ class _Identity:
     parts: tuple[str, ...]
     totals: tuple[str, ...]
     partial_list: bool = False
+    cells: tuple[str, ...] = field(init=False, repr=False, compare=False)  # parts then totals
 
-    @property
-    def cells(self) -> tuple[str, ...]:
-        return (*self.parts, *self.totals)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cells", (*self.parts, *self.totals))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -314,8 +314,11 @@ def check(ind: Indicators, snapshot: dict[str, Quantity] | None = None) -> list[
     failures = [
         f for idn in _identities(snap) if (f := _evaluate(snap, idn)) is not None and not _all_derived(snap, idn)
     ]
+    if not failures:
+        return []
     hits = Counter(code for f in failures for code in set(f.identity.cells))
-    return [_finding(snap, f, hits) for f in failures]
+    terms: dict[str, str] = {}  # code → "code (value)", each made once (the cells of a table sit in several)
+    return [_finding(snap, f, hits, terms) for f in failures]
 
 
 def _all_derived(snap: _Snapshot, idn: _Identity) -> bool:
@@ -335,11 +338,17 @@ def _suspects(f: _Failure, hits: Counter[str]) -> list[str]:
     return list(f.identity.totals)
 
 
-def _finding(snap: _Snapshot, f: _Failure, hits: Counter[str]) -> Finding:
+def _finding(snap: _Snapshot, f: _Failure, hits: Counter[str], made: dict[str, str]) -> Finding:
     idn = f.identity
 
     def terms(codes: Sequence[str]) -> str:
-        return " + ".join([f"{c} ({_fmt(snap[c].value)})" for c in codes])
+        out = []
+        for c in codes:
+            term = made.get(c)
+            if term is None:
+                term = made[c] = f"{c} ({_fmt(snap[c].value)})"
+            out.append(term)
+        return " + ".join(out)
 
     message = (
         f"{idn.check} fails for {idn.name}: {terms(idn.parts)} = {_fmt(f.lhs)}, but {terms(idn.totals)} = {_fmt(f.rhs)}"

@@ -407,6 +407,15 @@ class Indicators(Group):
         object.__setattr__(group, leaf, quantity)
         group.__pydantic_fields_set__.add(leaf)
 
+    def set_all(self, quantities: dict[str, Quantity]) -> None:
+        """``set(code, q)`` for each item, for quantities built by this package (their type is not checked)."""
+        addresses = _addresses()
+        for code, q in quantities.items():
+            parent, leaf = addresses[code]
+            group = parent(self)
+            group.__dict__[leaf] = q  # object.__setattr__: a field lives in the instance dict
+            group.__pydantic_fields_set__.add(leaf)
+
     def items(self) -> Iterator[tuple[str, Quantity]]:
         """(code, quantity) for every reported quantity, in declaration order."""
         # the codes in runs of leaves of one group: one getter call per run, then the run's attributes at once

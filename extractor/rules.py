@@ -55,7 +55,7 @@ def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: in
         Quantity,
         {
             "value": cell.value,
-            "unit": cell.unit or codebook()[cell.code].unit,
+            "unit": cell.unit or _unit(cell.code),
             "qualifier": cell.qualifier,
             "raw": cell.raw,
             "source": source,
@@ -66,9 +66,14 @@ def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: in
             "grounded": None,
             "verified": True,
             "ambiguous": cell.ambiguous,
-            "alternatives": list(cell.alternatives),
+            "alternatives": list(cell.alternatives) if cell.alternatives else [],
         },
     )
+
+
+@cache
+def _unit(code: str) -> str:
+    return codebook()[code].unit
 
 
 # The section whose subject a code is: a figure printed there beats a passing mention in another section
@@ -162,8 +167,7 @@ def extract(doc: Document, split: Split) -> RulesOutput:
             problems, improvements = _lists(doc, sec)
             out.problems.extend(problems)
             out.improvements.extend(improvements)
-    for code, q in kept.items():
-        out.indicators.set(code, q)
+    out.indicators.set_all(kept)
     out.findings.extend(_share_findings(shares, kept))
     return out
 

@@ -52,3 +52,14 @@ def test_construct_is_model_construct_for_every_field() -> None:
     a.start = 5  # fields sets are not shared between instances
     assert construct(Source, dict(fields)).__pydantic_fields_set__ == set(fields)
     _same_state(construct(Source, dict(fields), {"start"}), Source.model_construct({"start"}, **fields))
+
+
+def test_set_all_is_set_for_each() -> None:
+    values = {"requests.denied.state_secret.natural_person": Quantity(value=3), "fees.amount": Quantity(value=0),
+              "proactive.total": Quantity(value=624)}  # fmt: skip
+    a, b = Indicators.empty(), Indicators.empty()
+    a.set_all(values)
+    for code, q in values.items():
+        b.set(code, q)
+    _same_state(a, b)
+    assert dict(a.items()) == values

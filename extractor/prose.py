@@ -384,9 +384,10 @@ def _heading_codes(heading: str) -> tuple[str, ...]:
 def _empty_cells(text: str, kind: str) -> list[Cell]:
     """Zeros from "(无)" directly under (or at the end of) a data heading, or a section body that is just 无."""
     cells: list[Cell] = []
-    spans = [(m.start(), m.end()) for m in _EMPTY.finditer(text)]
+    has_empty = "无" in text or "無" in text  # ``in`` passes over a text faster than the regex engine
+    spans = [(m.start(), m.end()) for m in _EMPTY.finditer(text)] if has_empty else []
     if not spans:
-        bare = _BARE_EMPTY.fullmatch(text)
+        bare = _BARE_EMPTY.fullmatch(text) if has_empty else None
         if bare is None:
             return cells
         spans = [(bare.start("z"), bare.end("z"))]

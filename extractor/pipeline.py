@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +43,7 @@ from .models import (
     TextItem,
     Usage,
     construct,
+    quantity_codes,
 )
 from .numbers import to_yuan
 from .prompts import Prompt
@@ -417,8 +420,18 @@ def run(
             seen.add(name)
             yield path
 
-    with records_path.open("a", encoding="utf-8") as out, ThreadPoolExecutor(max_workers=concurrency) as pool:
-        inflight: dict[Future[ReportRecord], Path] = {}
+    # A model-free run is CPU-bound Python: threads would share one core (the GIL), so its reports go to worker
+    # processes, each returning the record as its JSON line. Model runs wait on HTTP: threads, one client.
+    in_processes = concurrency > 1 and not engine.uses_model
+    pool: Executor = (
+        ProcessPoolExecutor(max_workers=concurrency, mp_context=_worker_context())
+        if in_processes
+        else ThreadPoolExecutor(max_workers=concurrency)
+    )
+    task: Callable[[Path, Engine], ReportRecord | _Done] = _process_to_line if in_processes else process
+    worker_engine = Engine(engine.provider) if in_processes else engine  # nothing of a client crosses over
+    with records_path.open("a", encoding="utf-8") as out, pool:
+        inflight: dict[Future[ReportRecord | _Done], Path] = {}
         source = pending()
         exhausted = False
         while True:
@@ -427,27 +440,37 @@ def run(
                 if nxt is None:
                     exhausted = True
                     break
-                inflight[pool.submit(process, nxt, engine)] = nxt
+                inflight[pool.submit(task, nxt, worker_engine)] = nxt
             if not inflight:
                 break
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
             for fut in finished:
                 path = inflight.pop(fut)
                 try:
-                    record = fut.result()
-                except (ExtractorError, OSError) as e:
-                    err = e if isinstance(e, ExtractorError) else InputError(path, str(e))
+                    result = fut.result()
+                    if isinstance(result, _Done) and result.error is not None:
+                        raise _WorkerError(result.error)
+                except (ExtractorError, OSError, _WorkerError) as e:
+                    if isinstance(e, _WorkerError):
+                        description = e.description
+                    else:
+                        description = describe(e if isinstance(e, ExtractorError) else InputError(path, str(e)))
                     with lock:
-                        errors[path.stem] = {"report": path.stem, "path": str(path), **describe(err)}
+                        errors[path.stem] = {"report": path.stem, "path": str(path), **description}
                         stats.failed += 1
                     if on_progress:
                         on_progress(stats, f"failed {path.name}")
                     continue
-                _append_line(out, record.model_dump_json())
+                if isinstance(result, _Done):
+                    _append_line(out, result.line)
+                    stats.sections += result.sections
+                    stats.values += result.values
+                else:
+                    _append_line(out, result.model_dump_json())
+                    stats.sections += len(result.sections)
+                    stats.values += sum(1 for _ in result.indicators.items())
+                    stats.usage.add(result.usage)
                 stats.reports += 1
-                stats.sections += len(record.sections)
-                stats.values += sum(1 for _ in record.indicators.items())
-                stats.usage.add(record.usage)
                 if on_progress:
                     on_progress(stats, path.name)
     kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in _done_reports(records_path)}
@@ -455,6 +478,43 @@ def run(
     export_tables(out_dir)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A worker process's answer: the record as its records.jsonl line, or what went wrong (``describe``'s
+    dict: exceptions with arguments of their own do not always survive pickling)."""
+
+    line: str = ""
+    sections: int = 0
+    values: int = 0
+    error: dict[str, Any] | None = None
+
+
+class _WorkerError(Exception):
+    def __init__(self, description: dict[str, Any]) -> None:
+        super().__init__(description.get("message", ""))
+        self.description = description
+
+
+def _process_to_line(path: Path, engine: Engine) -> _Done:
+    """:func:`process` in a worker process."""
+    try:
+        record = process(path, engine)
+    except (ExtractorError, OSError) as e:
+        return _Done(error=describe(e if isinstance(e, ExtractorError) else InputError(path, str(e))))
+    values = sum(1 for _ in record.indicators.items())
+    return _Done(record.model_dump_json(), len(record.sections), values)
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """forkserver where there is one: workers fork from a clean server with the pipeline imported, never from
+    a parent that runs threads (a progress bar) and may hold their locks; spawn elsewhere."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["extractor.pipeline"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _read_errors(path: Path) -> dict[str, dict[str, Any]]:
@@ -558,27 +618,69 @@ def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
 
 
 def export_tables(out_dir: Path) -> None:
-    """(Re)build indicators.csv and findings.csv from records.jsonl, atomically."""
+    """(Re)build indicators.csv and findings.csv from records.jsonl, atomically.
+
+    The rows are those of :func:`indicator_rows` and of each record's findings, read straight off each line's
+    JSON (what validating the records into models and walking them gives, at a fraction of the cost: this runs
+    over the whole folder at the end of every run).
+    """
+    path = out_dir / "records.jsonl"
     with _atomic(out_dir / "indicators.csv") as ind, _atomic(out_dir / "findings.csv") as fnd:
-        iw = csv.DictWriter(ind, fieldnames=INDICATOR_COLUMNS)
-        fw = csv.DictWriter(fnd, fieldnames=FINDING_COLUMNS)
-        iw.writeheader()
-        fw.writeheader()
-        for record in iter_records(out_dir):
-            iw.writerows(indicator_rows(record))
-            for f in record.findings:
-                fw.writerow(
-                    {
-                        "report": record.report,
-                        "check": f.check,
-                        "severity": f.severity,
-                        "message": f.message,
-                        "expected": "" if f.expected is None else f.expected,
-                        "found": "" if f.found is None else f.found,
-                        "cells": ";".join(f.cells),
-                        "suspects": ";".join(f.suspects),
-                    }
-                )
+        iw, fw = csv.writer(ind), csv.writer(fnd)
+        iw.writerow(INDICATOR_COLUMNS)
+        fw.writerow(FINDING_COLUMNS)
+        if not path.exists():
+            return
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.endswith("\n"):  # a torn last line is not a record (resume cuts it)
+                    data = json.loads(line)
+                    iw.writerows(_indicator_rows_of(data))
+                    fw.writerows(_finding_rows_of(data))
+
+
+_META_ROWS = (("meta.issuer", "issuer"), ("meta.year", "year"), ("meta.template", "template"), ("meta.scope", "scope"))
+
+
+@cache
+def _code_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((code, tuple(code.split("."))) for code in quantity_codes())
+
+
+def _indicator_rows_of(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """:func:`indicator_rows` of a record given as its JSON, as tuples in INDICATOR_COLUMNS order."""
+    report = data["report"]
+    meta = data["meta"]
+    for code, key in _META_ROWS:
+        value = meta.get(key)
+        if value is not None:
+            yield (report, code, value, "year" if code == "meta.year" else "", "exact", False, "rules", "", "", "")
+    tree = data["indicators"]
+    for code, path in _code_paths():
+        node = tree
+        for key in path:
+            node = node.get(key)
+            if node is None:
+                break
+        if node is None:
+            continue
+        value, source = node["value"], node["source"]
+        start, end = source["start"], source["end"]
+        yield (report, code, "" if value is None else value, node["unit"], node["qualifier"], node["derived"],
+               node["engine"], source["quote"] or node["raw"], "" if start is None else start,
+               "" if end is None else end)  # fmt: skip
+    for name in ("problems", "improvements"):
+        for item in data[name]:
+            start, end = item["source"]["start"], item["source"]["end"]
+            yield (report, name, item["text"], "", "exact", False, item["engine"], item["text"],
+                   "" if start is None else start, "" if end is None else end)  # fmt: skip
+
+
+def _finding_rows_of(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    report = data["report"]
+    for f in data["findings"]:
+        yield (report, f["check"], f["severity"], f["message"], "" if f["expected"] is None else f["expected"],
+               "" if f["found"] is None else f["found"], ";".join(f["cells"]), ";".join(f["suspects"]))  # fmt: skip
 
 
 def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = None) -> Engine:

@@ -12,7 +12,18 @@ import pytest
 from extractor.documents import read_text
 from extractor.errors import NotAReportError
 from extractor.fields import SECTION_CODES, relevant
-from extractor.pipeline import Engine, export_tables, process, process_document, run
+from extractor.models import Finding, Quantity, ReportRecord
+from extractor.pipeline import (
+    INDICATOR_COLUMNS,
+    Engine,
+    _finding_rows_of,
+    _indicator_rows_of,
+    export_tables,
+    indicator_rows,
+    process,
+    process_document,
+    run,
+)
 from extractor.prompts import load_prompt
 
 from .conftest import SEEDS, seed_path
@@ -181,3 +192,65 @@ def test_problem_clauses_start_after_the_innermost_lead_word() -> None:
         "个别重点领域政府信息公开有待深化",
         "政策解读材料质效和依申请公开办理水平有待提升",
     ]
+
+
+def _model_rows(record: ReportRecord) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The CSV rows of a record by the models (indicator_rows and the findings), as tuples in column order."""
+    ind = [tuple(r[c] for c in INDICATOR_COLUMNS) for r in indicator_rows(record)]
+    fnd = [
+        (record.report, f.check, f.severity, f.message, "" if f.expected is None else f.expected,
+         "" if f.found is None else f.found, ";".join(f.cells), ";".join(f.suspects))
+        for f in record.findings
+    ]  # fmt: skip
+    return ind, fnd
+
+
+def test_export_rows_read_off_json_are_the_model_rows() -> None:
+    records = [process(p, Engine("rules")) for p in sorted(SEEDS.glob("*.txt"))]
+    fake = FakeAsker(answers={"unknown": {"proactive_total": "主动公开政府信息999条"}}, verified=False)
+    engine = Engine("local", client=fake, prompt=load_prompt("v1"), model_name="fake")
+    records.append(
+        process_document(read_text("本机关2016年政府信息公开工作：主动公开政府信息624条。", "m.txt"), engine)
+    )
+    odd = records[-1].model_copy(deep=True)  # a blank cell, a float, a finding without figures
+    odd.indicators.set("requests.new.commercial", Quantity(value=None, raw="", unit="件"))
+    odd.indicators.set("fees.amount", Quantity(value=1471599.16, unit="元", raw="147.159916万元"))
+    odd.findings.append(Finding(check="model.section_failed", message="x", cells=["a", "b"]))
+    records.append(odd)
+    for record in records:
+        data = json.loads(record.model_dump_json())
+        assert (list(_indicator_rows_of(data)), list(_finding_rows_of(data))) == _model_rows(record)
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_model_free_runs_in_worker_processes_give_the_same_records(
+    tmp_path: Path, concurrency: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from extractor import pipeline
+
+    pools: list[object] = []
+    real = pipeline._worker_context
+    monkeypatch.setattr(pipeline, "_worker_context", lambda: pools.append(1) or real())
+    inputs = _copy_seeds(tmp_path / "in")
+    (inputs / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    (inputs / "walk.txt").write_text("今天天气很好，我们去公园散步。" * 20, encoding="utf-8")
+    out = tmp_path / f"out{concurrency}"
+    stats = run([inputs], out, Engine("rules"), concurrency=concurrency)
+    assert (stats.reports, stats.failed) == (5, 2)
+    assert len(pools) == (concurrency > 1)  # worker processes only when more than one report at a time
+    assert stats.values == sum(1 for p in SEEDS.glob("*.txt") for _ in process(p, Engine("rules")).indicators.items())
+
+    def records(folder: Path) -> dict[str, dict[str, object]]:
+        lines = (folder / "records.jsonl").read_text(encoding="utf-8").splitlines()
+        return {
+            r["report"]: {k: v for k, v in r.items() if k not in ("seconds", "path")} for r in map(json.loads, lines)
+        }
+
+    single = tmp_path / "single"
+    run([inputs], single, Engine("rules"))
+    assert records(out) == records(single)
+    errors = {e["report"]: e for e in map(json.loads, (out / "errors.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert set(errors) == {"binary", "walk"} and errors["walk"]["error"] == "NotAReportError"
+    assert sorted((out / "indicators.csv").read_text(encoding="utf-8").splitlines()) == sorted(
+        (single / "indicators.csv").read_text(encoding="utf-8").splitlines()
+    )

@@ -28,7 +28,12 @@ def extract(
     ] = None,
     base_url: Annotated[str | None, Opt(help="OpenAI-compatible base URL [env EXTRACTOR_BASE_URL]")] = None,
     api_key: Annotated[str | None, Opt(help="API key [env EXTRACTOR_API_KEY or OPENAI_API_KEY]")] = None,
-    concurrency: Annotated[int | None, Opt(help="reports processed at once [env EXTRACTOR_CONCURRENCY]")] = None,
+    concurrency: Annotated[
+        int | None,
+        Opt(
+            help="reports processed at once: worker processes for --provider rules, threads for a model [env EXTRACTOR_CONCURRENCY]"
+        ),
+    ] = None,
     threads: Annotated[int | None, Opt(help="local model CPU threads [env EXTRACTOR_THREADS]")] = None,
     context_size: Annotated[int | None, Opt(help="local model context size [env EXTRACTOR_CONTEXT_SIZE]")] = None,
     max_tokens: Annotated[int | None, Opt(help="token limit per model call [env EXTRACTOR_MAX_TOKENS]")] = None,

@@ -13,15 +13,16 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
-
-import vcr
-from vcr.request import Request
+from typing import TYPE_CHECKING, Any, Literal
 
 from .config import resolve
 from .errors import CassetteMissing
 from .local_model import MODELS
 from .pipeline import Engine, make_engine
+
+if TYPE_CHECKING:  # vcrpy is imported when a cassette is used: it patches HTTP libraries and costs ~0.4 s
+    import vcr
+    from vcr.request import Request
 
 Mode = Literal["replay", "record", "live"]
 RERECORD = "extractor eval --record"
@@ -85,6 +86,8 @@ class _ReadableJson:
 
 
 def _recorder(mode: Mode) -> vcr.VCR:
+    import vcr
+
     recorder = vcr.VCR(
         serializer="readable_json",
         record_mode="all" if mode == "record" else "none",

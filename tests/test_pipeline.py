@@ -254,3 +254,24 @@ def test_model_free_runs_in_worker_processes_give_the_same_records(
     assert sorted((out / "indicators.csv").read_text(encoding="utf-8").splitlines()) == sorted(
         (single / "indicators.csv").read_text(encoding="utf-8").splitlines()
     )
+
+
+def test_appended_lines_are_flushed_at_once_and_synced_at_most_once_a_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from extractor import pipeline
+
+    synced: list[int] = []
+    monkeypatch.setattr(pipeline.os, "fsync", lambda fd: synced.append(fd))
+    path = tmp_path / "records.jsonl"
+    with path.open("a", encoding="utf-8") as fh:
+        out = pipeline._Appender(fh, every=3600)
+        for i in range(50):
+            out.append(json.dumps({"n": i}))
+            assert path.read_text(encoding="utf-8").count("\n") == i + 1  # on disk for any other reader
+        assert synced == []
+        out.close()
+        assert len(synced) == 1
+        out = pipeline._Appender(fh, every=0)
+        out.append("{}")
+        assert len(synced) == 2

@@ -99,6 +99,23 @@ def construct(cls: type[_M], fields: dict[str, Any], fields_set: set[str] | None
     return m
 
 
+def quantity_with_source(fields: dict[str, Any], source: dict[str, Any]) -> Quantity:
+    """``construct(Quantity, {**fields, "source": construct(Source, source)})``, inlined (the rules engine makes
+    one per value it reads): ``fields`` gives every field of Quantity in order, ``source`` every field of Source."""
+    src = _object_new(Source)
+    _set_instance_dict(src, source)
+    _set_fields_set(src, set(_SOURCE_FIELDS))
+    _set_extra(src, None)
+    _set_private(src, None)
+    fields["source"] = src
+    q = _object_new(Quantity)
+    _set_instance_dict(q, fields)
+    _set_fields_set(q, set(_QUANTITY_FIELDS))
+    _set_extra(q, None)
+    _set_private(q, None)
+    return q
+
+
 class Source(Strict):
     """Where a value came from: a section, a table cell, and a character span in the original text."""
 
@@ -130,6 +147,7 @@ class Quantity(Strict):
 
 
 Q = Annotated[Quantity | None, Field(default=None)]
+_SOURCE_FIELDS, _QUANTITY_FIELDS = frozenset(Source.model_fields), frozenset(Quantity.model_fields)
 
 
 class TextItem(Strict):

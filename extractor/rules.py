@@ -14,7 +14,17 @@ from itertools import pairwise
 from .codebook import codebook
 from .documents import Document
 from .lists import split_problems
-from .models import Cell, Finding, Indicators, Quantity, SectionKind, Source, TextItem, construct
+from .models import (
+    Cell,
+    Finding,
+    Indicators,
+    Quantity,
+    SectionKind,
+    Source,
+    TextItem,
+    construct,
+    quantity_with_source,
+)
 from .prose import extract_prose
 from .sections import Section, Split
 from .tables import parse_tables
@@ -44,21 +54,13 @@ def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: in
         start, end = offsets[a], offsets[b - 1] + 1
     else:
         start, end = doc.to_original(a, b)
-    # construct (model_construct without its per-field lookups): the parsers' cells are typed already, and
-    # validating thousands of them per second is the rules engine's largest cost
-    source = construct(
-        Source,
-        {"section": kind, "table": cell.table, "row": cell.row, "column": cell.column, "start": start, "end": end,
-         "quote": doc.original[start:end]},
-    )  # fmt: skip
-    return construct(
-        Quantity,
+    return quantity_with_source(
         {
             "value": cell.value,
             "unit": cell.unit or _unit(cell.code),
             "qualifier": cell.qualifier,
             "raw": cell.raw,
-            "source": source,
+            "source": None,
             "derived": False,
             "imputed_zero": False,
             "engine": "rules",
@@ -68,7 +70,9 @@ def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: in
             "ambiguous": cell.ambiguous,
             "alternatives": list(cell.alternatives) if cell.alternatives else [],
         },
-    )
+        {"section": kind, "table": cell.table, "row": cell.row, "column": cell.column, "start": start, "end": end,
+         "quote": doc.original[start:end]},
+    )  # fmt: skip
 
 
 @cache

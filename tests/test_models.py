@@ -63,3 +63,16 @@ def test_set_all_is_set_for_each() -> None:
         b.set(code, q)
     _same_state(a, b)
     assert dict(a.items()) == values
+
+
+def test_quantity_with_source_is_construct() -> None:
+    from extractor.models import Source, construct, quantity_with_source
+
+    source = {"section": "requests", "table": None, "row": "r", "column": None, "start": 1, "end": 2, "quote": "3"}
+    fields: dict[str, Any] = {"value": 3, "unit": "件", "qualifier": "exact", "raw": "3", "source": None,
+                              "derived": False, "imputed_zero": False, "engine": "rules", "model": None,
+                              "grounded": None, "verified": True, "ambiguous": False, "alternatives": []}  # fmt: skip
+    a = quantity_with_source(dict(fields), dict(source))
+    b = construct(Quantity, {**fields, "source": construct(Source, dict(source))})
+    _same_state(a, b)
+    assert a == Quantity.model_validate(b.model_dump())

@@ -128,7 +128,7 @@ _Snapshot = dict[str, Quantity]  # code → reported quantity (``Indicators.get`
 
 def _snapshot(ind: Indicators) -> _Snapshot:
     """Every reported quantity by code, in declaration order."""
-    return dict(ind.items())
+    return ind.reported()
 
 
 def _identities(snap: _Snapshot) -> list[_Identity]:

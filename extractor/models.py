@@ -434,6 +434,15 @@ class Indicators(Group):
             group.__dict__[leaf] = q  # object.__setattr__: a field lives in the instance dict
             group.__pydantic_fields_set__.add(leaf)
 
+    def reported(self) -> dict[str, Quantity]:
+        """``dict(self.items())``, built in one comprehension (no generator to resume per value)."""
+        return {
+            code: q
+            for parent, codes, leaves in _runs()
+            for code, q in zip(codes, leaves(parent(self).__dict__), strict=False)  # same lengths
+            if q is not None
+        }
+
     def items(self) -> Iterator[tuple[str, Quantity]]:
         """(code, quantity) for every reported quantity, in declaration order."""
         # the codes in runs of leaves of one group: one getter call per run, then the run's attributes at once

@@ -62,7 +62,7 @@ def test_set_all_is_set_for_each() -> None:
     for code, q in values.items():
         b.set(code, q)
     _same_state(a, b)
-    assert dict(a.items()) == values
+    assert dict(a.items()) == values == a.reported()
 
 
 def test_quantity_with_source_is_construct() -> None:

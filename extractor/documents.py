@@ -450,66 +450,46 @@ def _to_simplified(text: str) -> tuple[str, array[int]]:
     return converted, offsets
 
 
-# No OpenCC dictionary entry holds punctuation or a space, so a phrase never spans one of these, and a line
-# converts piece by piece (and with far less aligning: only the pieces whose length changed need it).
-_PIECE_BREAKS = re.compile(r"[，。、；：！？,.;:!?（）()《》“”‘’「」 \t]+")
+# No OpenCC dictionary entry holds punctuation or a space, and conversion leaves them as they are: a line and its
+# conversion hold the same runs of these chars, and the pieces between them convert one by one. Aligning piece by
+# piece is exact and cheap: most pieces keep their length, and only the others need :func:`_align`.
+_PIECE_SPLIT = re.compile(r"([，。、；：！？,.;:!?（）()《》“”‘’「」 \t]+)")
 
 
 def _align_lines(src_lines: list[str], out_lines: list[str]) -> list[list[int]]:
     """For each changed line (``out_lines[k]`` converts ``src_lines[k]``), the source index of each of its chars.
 
-    Each line is cut into pieces at punctuation, all pieces are converted in one OpenCC call, and a line whose
-    pieces convert back to exactly its conversion maps piece by piece: a piece of unchanged length one to one
-    (a same-length phrase stands char for char), another by :func:`_align`. A line whose pieces do not add up
-    (a dictionary entry that reaches over punctuation after all) is aligned whole.
+    Both are cut at runs of punctuation; when the runs agree, the pieces between them pair up, and a piece of
+    unchanged length maps one to one (a same-length phrase stands char for char), another by :func:`_align`.
+    A line whose runs differ from its conversion's (a dictionary entry that reaches over punctuation or converts
+    it, after all) is aligned whole.
     """
-    cuts = [[(m.start(), m.end()) for m in _PIECE_BREAKS.finditer(line)] for line in src_lines]
-    pieces: list[list[tuple[int, int]]] = []  # per line: the (start, end) of each piece between the cuts
-    for line, line_cuts in zip(src_lines, cuts, strict=True):
-        bounds = [0, *(x for cut in line_cuts for x in cut), len(line)]
-        pieces.append([(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2) if bounds[i] < bounds[i + 1]])
-    flat = [line[a:b] for line, spans in zip(src_lines, pieces, strict=True) for a, b in spans]
-    done = _opencc("tw2mainland").convert("\n".join(flat)).split("\n") if flat else []
-    if len(done) != len(flat):
-        done = []
-    plans: list[list[tuple[int, int, str | None]] | None] = []  # per line: its runs, or None to align it whole
-    at = 0
-    for k, (line, spans) in enumerate(zip(src_lines, pieces, strict=True)):
-        converted = done[at : at + len(spans)]
-        at += len(spans)
-        rebuilt: list[str] = []
-        plan: list[tuple[int, int, str | None]] = []
-        prev = 0
-        for (a, b), piece in zip(spans, converted, strict=False):
-            rebuilt.append(line[prev:a])
-            plan.append((prev, a, None))  # a run of break chars: one to one
-            rebuilt.append(piece)
-            plan.append((a, b, piece))
-            prev = b
-        rebuilt.append(line[prev:])
-        plan.append((prev, len(line), None))
-        plans.append(plan if len(converted) == len(spans) and "".join(rebuilt) == out_lines[k] else None)
-    # the chars to convert one by one: those of the pieces whose length changed and of the lines aligned whole
-    chars: set[str] = set()
-    for line, runs in zip(src_lines, plans, strict=True):
-        if runs is None:
-            chars.update(line)
+    splits: list[tuple[list[str], list[str]] | None] = []
+    chars: set[str] = set()  # the chars to convert one by one, for _align
+    for src, out in zip(src_lines, out_lines, strict=True):
+        a, b = _PIECE_SPLIT.split(src), _PIECE_SPLIT.split(out)
+        if len(a) == len(b) and a[1::2] == b[1::2]:
+            splits.append((a, b))
+            chars.update(*(x for x, y in zip(a[0::2], b[0::2], strict=True) if len(x) != len(y)))
         else:
-            chars.update(*(line[a:b] for a, b, piece in runs if piece is not None and len(piece) != b - a))
+            splits.append(None)
+            chars.update(src)
     per_char = _char_conversions(chars) if chars else {}
     table = str.maketrans(per_char)
     irregular = {c for c, piece in per_char.items() if len(piece) != 1}  # chars that do not convert to one char
     results: list[list[int]] = []
-    for line, out, runs in zip(src_lines, out_lines, plans, strict=True):
-        if runs is None:
-            results.append(_align(line, out, per_char, table, irregular))
+    for src, out, split in zip(src_lines, out_lines, splits, strict=True):
+        if split is None:
+            results.append(_align(src, out, per_char, table, irregular))
             continue
         line_map: list[int] = []
-        for a, b, piece in runs:
-            if piece is None or len(piece) == b - a:
-                line_map.extend(range(a, b))
+        at = 0
+        for x, y in zip(*split, strict=True):  # pieces and runs of punctuation in turn
+            if len(x) == len(y):
+                line_map.extend(range(at, at + len(x)))
             else:
-                line_map.extend([a + i for i in _align(line[a:b], piece, per_char, table, irregular)])
+                line_map.extend([at + i for i in _align(x, y, per_char, table, irregular)])
+            at += len(x)
         results.append(line_map)
     return results
 

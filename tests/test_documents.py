@@ -222,20 +222,12 @@ def test_changed_lines_align_piece_by_piece_or_whole() -> None:
     assert piecewise[1] == [0, 1, 2, 3, 5]  # 资讯。 one to one, 优化 over 最佳化
 
 
-def test_pieces_that_do_not_rebuild_the_line_fall_back_to_whole_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lines_whose_punctuation_changed_are_aligned_whole() -> None:
     from extractor import documents
 
-    real = documents._opencc("tw2mainland")
-
-    class Skewed:  # converts the pieces (joined by newlines) unlike the line: a dictionary entry over a comma
-        def convert(self, text: str) -> str:
-            return real.convert(text).replace("优化", "优") if "\n" in text else real.convert(text)
-
-    src = ["網站最佳化,改版", "最佳化"]
-    out = [real.convert(line) for line in src]
-    expected = [documents._align_one(a, b) for a, b in zip(src, out, strict=True)]
-    monkeypatch.setattr(documents, "_opencc", lambda config: Skewed())
-    assert documents._align_lines(src, out) == expected
+    src = ["網站最佳化,改版", "最佳化「改版」"]
+    out = ["网站优化，改版", "优化“改版”"]  # as if a dictionary entry had converted the punctuation too
+    assert documents._align_lines(src, out) == [documents._align_one(a, b) for a, b in zip(src, out, strict=True)]
 
 
 SEED_002_PHRASES = [

@@ -5,8 +5,9 @@ Output folder layout (the public contract of ``extractor extract``):
 * ``records.jsonl``  one :class:`~extractor.models.ReportRecord` per finished report, appended and flushed
   line by line (a killed run loses no finished report) and fsync'ed at least once a second and at the end (a
   power cut loses at most the last second, which resume redoes): the source of truth, and what resume reads;
-* ``indicators.csv`` long format, one row per value; ``findings.csv`` identity checks. Both are rebuilt
-  atomically from records.jsonl at the end of every run, so a killed run never leaves them half-written;
+* ``indicators.csv`` long format, one row per value; ``findings.csv`` identity checks. Both are written under
+  temporary names and moved into place at the end of a run (so a killed run never leaves them half-written):
+  row by row as reports finish when the folder starts empty, else rebuilt from records.jsonl;
 * ``errors.jsonl``   one line per input that failed, with the reason.
 """
 
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -437,94 +439,96 @@ def run(
             yield path
 
     # A model-free run is CPU-bound Python: threads would share one core (the GIL), so its reports go to worker
-    # processes, each returning the record as its JSON line. Model runs wait on HTTP: threads, one client.
+    # processes. Model runs wait on HTTP: threads, one client. Either way a worker returns the record as its
+    # records.jsonl line and its CSV rows.
     in_processes = concurrency > 1 and not engine.uses_model
     pool: Executor = (
         ProcessPoolExecutor(max_workers=concurrency, mp_context=_worker_context())
         if in_processes
         else ThreadPoolExecutor(max_workers=concurrency)
     )
-    task: Callable[[Path, Engine], ReportRecord | _Done] = _process_to_line if in_processes else process
     worker_engine = Engine(engine.provider) if in_processes else engine  # nothing of a client crosses over
-    with records_path.open("a", encoding="utf-8") as fh, pool:
-        out = _Appender(fh)
-        try:
-            inflight: dict[Future[ReportRecord | _Done], Path] = {}
-            source = pending()
-            exhausted = False
-            while True:
-                while not exhausted and len(inflight) < concurrency * 2:
-                    nxt = next(source, None)
-                    if nxt is None:
-                        exhausted = True
-                        break
-                    inflight[pool.submit(task, nxt, worker_engine)] = nxt
-                if not inflight:
+    # Into an empty folder the CSV rows are written as reports finish (to files moved into place at the end);
+    # a run that resumes rebuilds the CSVs from records.jsonl at the end, the earlier runs' records included.
+    streaming = not done and not (records_path.exists() and records_path.stat().st_size > 0)
+    with ExitStack() as stack:
+        out = _Appender(stack.enter_context(records_path.open("a", encoding="utf-8")))
+        stack.callback(out.close)
+        stack.enter_context(pool)
+        if streaming:
+            iw = csv.writer(stack.enter_context(_atomic(out_dir / "indicators.csv")))
+            fw = csv.writer(stack.enter_context(_atomic(out_dir / "findings.csv")))
+            iw.writerow(INDICATOR_COLUMNS)
+            fw.writerow(FINDING_COLUMNS)
+        inflight: dict[Future[_Done], Path] = {}
+        source = pending()
+        exhausted = False
+        while True:
+            while not exhausted and len(inflight) < concurrency * 2:
+                nxt = next(source, None)
+                if nxt is None:
+                    exhausted = True
                     break
-                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    path = inflight.pop(fut)
-                    try:
-                        result = fut.result()
-                        if isinstance(result, _Done) and result.error is not None:
-                            raise _WorkerError(result.error)
-                    except (ExtractorError, OSError, _WorkerError) as e:
-                        if isinstance(e, _WorkerError):
-                            description = e.description
-                        else:
-                            description = describe(e if isinstance(e, ExtractorError) else InputError(path, str(e)))
-                        with lock:
-                            errors[path.stem] = {"report": path.stem, "path": str(path), **description}
-                            stats.failed += 1
-                        if on_progress:
-                            on_progress(stats, f"failed {path.name}")
-                        continue
-                    if isinstance(result, _Done):
-                        out.append(result.line)
-                        stats.sections += result.sections
-                        stats.values += result.values
-                    else:
-                        out.append(result.model_dump_json())
-                        stats.sections += len(result.sections)
-                        stats.values += sum(1 for _ in result.indicators.items())
-                        stats.usage.add(result.usage)
-                    stats.reports += 1
+                inflight[pool.submit(_finish, nxt, worker_engine)] = nxt
+            if not inflight:
+                break
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                path = inflight.pop(fut)
+                result = fut.result()
+                if result.error is not None:
+                    with lock:
+                        errors[path.stem] = {"report": path.stem, "path": str(path), **result.error}
+                        stats.failed += 1
                     if on_progress:
-                        on_progress(stats, path.name)
-        finally:
-            out.close()
+                        on_progress(stats, f"failed {path.name}")
+                    continue
+                out.append(result.line)
+                if streaming:
+                    iw.writerows(result.rows)
+                    fw.writerows(result.findings)
+                stats.reports += 1
+                stats.sections += result.sections
+                stats.values += result.values
+                stats.usage.add(result.usage)
+                if on_progress:
+                    on_progress(stats, path.name)
     kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in _done_reports(records_path)}
     _write_jsonl_atomic(errors_path, [*kept.values(), *errors.values()])
-    export_tables(out_dir)
+    if not streaming:
+        export_tables(out_dir)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
 @dataclass(frozen=True, slots=True)
 class _Done:
-    """A worker process's answer: the record as its records.jsonl line, or what went wrong (``describe``'s
-    dict: exceptions with arguments of their own do not always survive pickling)."""
+    """A worker's answer: the record as its records.jsonl line and its CSV rows, or what went wrong
+    (``describe``'s dict: exceptions with arguments of their own do not always survive pickling)."""
 
     line: str = ""
     sections: int = 0
     values: int = 0
+    usage: Usage = field(default_factory=Usage)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    findings: list[tuple[Any, ...]] = field(default_factory=list)
     error: dict[str, Any] | None = None
 
 
-class _WorkerError(Exception):
-    def __init__(self, description: dict[str, Any]) -> None:
-        super().__init__(description.get("message", ""))
-        self.description = description
-
-
-def _process_to_line(path: Path, engine: Engine) -> _Done:
-    """:func:`process` in a worker process."""
+def _finish(path: Path, engine: Engine) -> _Done:
+    """:func:`process`, and the record made ready to write, in a worker thread or process."""
     try:
         record = process(path, engine)
     except (ExtractorError, OSError) as e:
         return _Done(error=describe(e if isinstance(e, ExtractorError) else InputError(path, str(e))))
-    values = sum(1 for _ in record.indicators.items())
-    return _Done(record.model_dump_json(), len(record.sections), values)
+    return _Done(
+        record.model_dump_json(),
+        len(record.sections),
+        len(record.indicators.reported()),
+        record.usage,
+        [tuple(row[c] for c in INDICATOR_COLUMNS) for row in indicator_rows(record)],
+        finding_rows(record),
+    )
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -564,6 +568,7 @@ class _atomic:
 
     def __enter__(self) -> Any:
         fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+        os.fchmod(fd, 0o644)  # an output file like any other (mkstemp makes it readable by its owner only)
         self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
         return self.fh
 
@@ -585,6 +590,15 @@ def iter_records(out_dir: Path) -> Iterator[ReportRecord]:
         for line in fh:
             if line.endswith("\n"):
                 yield ReportRecord.model_validate_json(line)
+
+
+def finding_rows(record: ReportRecord) -> list[tuple[Any, ...]]:
+    """findings.csv rows of a record, in FINDING_COLUMNS order."""
+    return [
+        (record.report, f.check, f.severity, f.message, "" if f.expected is None else f.expected,
+         "" if f.found is None else f.found, ";".join(f.cells), ";".join(f.suspects))
+        for f in record.findings
+    ]  # fmt: skip
 
 
 def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:

@@ -275,3 +275,15 @@ def test_appended_lines_are_flushed_at_once_and_synced_at_most_once_a_second(
         out = pipeline._Appender(fh, every=0)
         out.append("{}")
         assert len(synced) == 2
+
+
+def test_streamed_csvs_are_what_a_rebuild_writes(tmp_path: Path) -> None:
+    inputs = _copy_seeds(tmp_path / "in")
+    out = tmp_path / "out"
+    run([inputs], out, Engine("rules"), concurrency=2)
+    streamed = {name: (out / name).read_bytes() for name in ("indicators.csv", "findings.csv")}
+    assert all(streamed.values())
+    export_tables(out)
+    assert {name: (out / name).read_bytes() for name in streamed} == streamed
+    assert oct((out / "indicators.csv").stat().st_mode & 0o777) == "0o644"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left

@@ -14,6 +14,7 @@ Output folder layout (the public contract of ``extractor extract``):
 from __future__ import annotations
 
 import csv
+import io
 import json
 import multiprocessing
 import os
@@ -456,10 +457,10 @@ def run(
         stack.callback(out.close)
         stack.enter_context(pool)
         if streaming:
-            iw = csv.writer(stack.enter_context(_atomic(out_dir / "indicators.csv")))
-            fw = csv.writer(stack.enter_context(_atomic(out_dir / "findings.csv")))
-            iw.writerow(INDICATOR_COLUMNS)
-            fw.writerow(FINDING_COLUMNS)
+            ind_fh = stack.enter_context(_atomic(out_dir / "indicators.csv"))
+            fnd_fh = stack.enter_context(_atomic(out_dir / "findings.csv"))
+            csv.writer(ind_fh).writerow(INDICATOR_COLUMNS)
+            csv.writer(fnd_fh).writerow(FINDING_COLUMNS)
         inflight: dict[Future[_Done], Path] = {}
         source = pending()
         exhausted = False
@@ -485,8 +486,8 @@ def run(
                     continue
                 out.append(result.line)
                 if streaming:
-                    iw.writerows(result.rows)
-                    fw.writerows(result.findings)
+                    ind_fh.write(result.rows)
+                    fnd_fh.write(result.findings)
                 stats.reports += 1
                 stats.sections += result.sections
                 stats.values += result.values
@@ -510,8 +511,8 @@ class _Done:
     sections: int = 0
     values: int = 0
     usage: Usage = field(default_factory=Usage)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    findings: list[tuple[Any, ...]] = field(default_factory=list)
+    rows: str = ""  # indicators.csv rows, as CSV text
+    findings: str = ""  # findings.csv rows, as CSV text
     error: dict[str, Any] | None = None
 
 
@@ -526,9 +527,16 @@ def _finish(path: Path, engine: Engine) -> _Done:
         len(record.sections),
         len(record.indicators.reported()),
         record.usage,
-        [tuple(row[c] for c in INDICATOR_COLUMNS) for row in indicator_rows(record)],
-        finding_rows(record),
+        _csv_text(tuple(row[c] for c in INDICATOR_COLUMNS) for row in indicator_rows(record)),
+        _csv_text(finding_rows(record)),
     )
+
+
+def _csv_text(rows: Iterable[tuple[Any, ...]]) -> str:
+    """Rows as csv.writer writes them to a file opened with newline="" (made in the worker, written as is)."""
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue()
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

@@ -390,7 +390,7 @@ _EXACT_INT = 2**53
 # --------------------------------------------------------------------------------------------------------------
 
 
-def derive(ind: Indicators) -> dict[str, Quantity]:
+def derive(ind: Indicators, snapshot: dict[str, Quantity] | None = None) -> dict[str, Quantity]:
     """Fill what the identities imply, in place. Printed values are never overwritten.
 
     1. blank table cells (reported with value None): a cell that an identity fixes (its only unknown) gets that
@@ -400,9 +400,10 @@ def derive(ind: Indicators) -> dict[str, Quantity]:
     3. litigation.{upheld, …, total} = direct + after_review, when both are reported and the sum is absent;
     4. requests.received = requests.new.total when absent (post-2019 tables).
 
-    Returns every reported quantity by code afterwards (what :func:`check` reads).
+    ``snapshot``: ``ind``'s reported quantities by code when the caller holds them already (it is updated in
+    place). Returns every reported quantity by code afterwards (what :func:`check` reads).
     """
-    snap = _snapshot(ind)
+    snap = _snapshot(ind) if snapshot is None else snapshot
     _fill_blanks(ind, snap)
     for c in APPLICANT_COLUMNS:
         _derive_sum(ind, snap, f"requests.other.{c}", [f"requests.other.{s}.{c}" for s in _OTHER_SUBS])

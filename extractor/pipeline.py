@@ -126,7 +126,9 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
         record.findings.extend(found.findings)
     if engine.uses_model:
         _ask_model(doc, split.sections, engine, record)
-    reported = identities.derive(record.indicators)
+    # the rules' values are the tree's when no model added to it: derive need not walk the tree for them
+    held = dict(found.values) if found is not None and not engine.uses_model else None
+    reported = identities.derive(record.indicators, held)
     record.findings.extend(identities.check(record.indicators, reported))
     record.seconds = round(time.perf_counter() - started, 3)
     return record

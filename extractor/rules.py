@@ -37,6 +37,7 @@ class RulesOutput:
     problems: list[TextItem] = field(default_factory=list)
     improvements: list[TextItem] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    values: dict[str, Quantity] = field(default_factory=dict)  # what ``indicators`` holds, by code
 
 
 def section_at(split: Split, offset: int) -> Section | None:
@@ -172,6 +173,7 @@ def extract(doc: Document, split: Split) -> RulesOutput:
             out.problems.extend(problems)
             out.improvements.extend(improvements)
     out.indicators.set_all(kept)
+    out.values = kept
     out.findings.extend(_share_findings(shares, kept))
     return out
 

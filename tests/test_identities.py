@@ -410,3 +410,11 @@ def test_derive_returns_the_snapshot_check_reads(gz2020: Indicators) -> None:
     assert reported == dict(ind.items())
     assert reported["requests.new.commercial"].value is not None
     assert check(ind, reported) == check(ind) != []
+
+
+def test_derive_from_a_given_snapshot_is_derive(gz2020: Indicators) -> None:
+    gz2020.set("requests.new.commercial", Quantity(value=None))
+    other = gz2020.model_copy(deep=True)
+    held = dict(other.items())
+    assert derive(other, held) == derive(gz2020) == held
+    assert dict(other.items()) == dict(gz2020.items())

@@ -167,25 +167,35 @@ class Group(Strict):
     def empty(cls: type[_G]) -> _G:
         """``cls()``: every quantity None, every sub-group empty, no field set; built without validating the
         defaults (an empty :class:`Indicators` is some sixty nested models, made for every report)."""
-        blank, groups = _plan(cls)
-        fields: dict[str, Any] = blank.copy()
-        for name, sub in groups:
-            fields[name] = sub.empty()
-        return construct(cls, fields, set())
+        return _empty_builder(cls)()  # type: ignore[no-any-return]
 
 
 _G = TypeVar("_G", bound=Group)
 
 
 @cache
-def _plan(cls: type[Group]) -> tuple[dict[str, None], tuple[tuple[str, type[Group]], ...]]:
-    """A group's fields in declaration order, all None, and the (name, class) of those that are sub-groups."""
-    groups: list[tuple[str, type[Group]]] = []
+def _empty_builder(cls: type[Group]) -> Callable[[], Any]:
+    """A function making an empty ``cls``: a copy of its fields all None, its sub-groups made by their own
+    builders, and the instance state construct() sets (with no field set)."""
+    blank: dict[str, Any] = dict.fromkeys(cls.model_fields)
+    subs: list[tuple[str, Callable[[], Any]]] = []
     for name, info in cls.model_fields.items():
         sub = info.annotation
         if isinstance(sub, type) and issubclass(sub, Group):
-            groups.append((name, sub))
-    return dict.fromkeys(cls.model_fields), tuple(groups)
+            subs.append((name, _empty_builder(sub)))
+
+    def build() -> Any:
+        fields = blank.copy()
+        for name, make in subs:
+            fields[name] = make()
+        m = _object_new(cls)
+        _set_instance_dict(m, fields)
+        _set_fields_set(m, set())
+        _set_extra(m, None)
+        _set_private(m, None)
+        return m
+
+    return build
 
 
 class ApplicantRow(Group):

@@ -270,7 +270,7 @@ def _values(snap: _Snapshot, codes: Sequence[str]) -> list[Quantity] | None:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is slower, and failures are many
 class _Failure:
     identity: _Identity
     lhs: float

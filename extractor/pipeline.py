@@ -22,7 +22,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
@@ -445,11 +454,13 @@ def run(
     # processes. Model runs wait on HTTP: threads, one client. Either way a worker returns the record as its
     # records.jsonl line and its CSV rows.
     in_processes = concurrency > 1 and not engine.uses_model
-    pool: Executor = (
-        ProcessPoolExecutor(max_workers=concurrency, mp_context=_worker_context())
-        if in_processes
-        else ThreadPoolExecutor(max_workers=concurrency)
-    )
+
+    def new_pool() -> Executor:
+        if in_processes:
+            return ProcessPoolExecutor(max_workers=concurrency, mp_context=_worker_context())
+        return ThreadPoolExecutor(max_workers=concurrency)
+
+    pool = new_pool()
     worker_engine = Engine(engine.provider) if in_processes else engine  # nothing of a client crosses over
     # Into an empty folder the CSV rows are written as reports finish (to files moved into place at the end);
     # a run that resumes rebuilds the CSVs from records.jsonl at the end, the earlier runs' records included.
@@ -457,7 +468,7 @@ def run(
     with ExitStack() as stack:
         out = _Appender(stack.enter_context(records_path.open("a", encoding="utf-8")))
         stack.callback(out.close)
-        stack.enter_context(pool)
+        stack.callback(lambda: pool.shutdown())  # the pool of the moment (a broken one is replaced)
         if streaming:
             ind_fh = stack.enter_context(_atomic(out_dir / "indicators.csv"))
             fnd_fh = stack.enter_context(_atomic(out_dir / "findings.csv"))
@@ -476,9 +487,17 @@ def run(
             if not inflight:
                 break
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            broken = False
             for fut in finished:
                 path = inflight.pop(fut)
-                result = fut.result()
+                try:
+                    result = fut.result()
+                except (BrokenProcessPool, CancelledError):
+                    # a worker died (killed, out of memory): which report it held is unknown, so each report
+                    # the pool held fails alike, and a rerun tries them again
+                    broken = True
+                    message = f"{path}: a worker process died while the pool held this report (killed or out of memory)"
+                    result = _Done(error={"error": "WorkerDied", "message": message})
                 if result.error is not None:
                     with lock:
                         errors[path.stem] = {"report": path.stem, "path": str(path), **result.error}
@@ -496,6 +515,9 @@ def run(
                 stats.usage.add(result.usage)
                 if on_progress:
                     on_progress(stats, path.name)
+            if broken:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
     kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in _done_reports(records_path)}
     _write_jsonl_atomic(errors_path, [*kept.values(), *errors.values()])
     if not streaming:

@@ -287,3 +287,38 @@ def test_streamed_csvs_are_what_a_rebuild_writes(tmp_path: Path) -> None:
     assert {name: (out / name).read_bytes() for name in streamed} == streamed
     assert oct((out / "indicators.csv").stat().st_mode & 0o777) == "0o644"
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def _die_on_poison(path: Path, engine: Engine) -> object:
+    """A worker task that kills its process on the input named poison (as the OOM killer would)."""
+    import os
+
+    from extractor import pipeline
+
+    if path.stem == "poison":
+        os._exit(9)
+    return pipeline._finish_real(path, engine)  # type: ignore[attr-defined]
+
+
+def test_a_dead_worker_fails_the_reports_it_held_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    from extractor import pipeline
+
+    # fork: the workers inherit this test's replacement of the task (forkserver workers import it afresh)
+    monkeypatch.setattr(pipeline, "_worker_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(pipeline, "_finish_real", pipeline._finish, raising=False)
+    monkeypatch.setattr(pipeline, "_finish", _die_on_poison)
+    inputs = _copy_seeds(tmp_path / "in")
+    shutil.copy(seed_path("000"), inputs / "poison.txt")
+    out = tmp_path / "out"
+    stats = run([inputs], out, Engine("rules"), concurrency=2)
+    errors = {e["report"]: e for e in map(json.loads, (out / "errors.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert "poison" in errors and errors["poison"]["error"] == "WorkerDied"
+    assert all(e["error"] == "WorkerDied" for e in errors.values())
+    assert stats.reports + stats.failed == 6 and stats.reports >= 3  # the pool is replaced and the rest go on
+    monkeypatch.undo()
+    again = run([inputs], out, Engine("rules"), concurrency=2)  # a rerun retries what failed
+    assert again.reports == 6 - stats.reports and again.failed == 0

@@ -18,6 +18,7 @@ import io
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
 import threading
 import time
@@ -457,7 +458,9 @@ def run(
 
     def new_pool() -> Executor:
         if in_processes:
-            return ProcessPoolExecutor(max_workers=concurrency, mp_context=_worker_context())
+            return ProcessPoolExecutor(
+                max_workers=concurrency, mp_context=_worker_context(), initializer=_worker_ignores_interrupts
+            )
         return ThreadPoolExecutor(max_workers=concurrency)
 
     pool = new_pool()
@@ -561,6 +564,12 @@ def _csv_text(rows: Iterable[tuple[Any, ...]]) -> str:
     buf = io.StringIO(newline="")
     csv.writer(buf).writerows(rows)
     return buf.getvalue()
+
+
+def _worker_ignores_interrupts() -> None:
+    """Ctrl-C reaches the whole process group: the workers leave it to the parent, which stops the run (and
+    the pool) once, instead of each printing a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

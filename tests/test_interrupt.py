@@ -132,3 +132,36 @@ def test_killed_bulk_run_resumes_exactly_once(tmp_path: Path, server: FaultServe
     assert len(sent_second) == len(set(sent_second))
     assert len(answered_first) + len(sent_second) == REPORTS * SECTIONS
     assert summary["cache_hits"] > 0  # the killed reports' answered sections came from the cache
+
+
+def test_ctrl_c_stops_a_rules_run_in_worker_processes_and_the_rerun_finishes(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group) ends a run with worker processes: exit 130, one line saying how
+    to resume, no traceback from any worker, no temporary file left; the rerun does the rest, each report once."""
+    seeds = sorted((Path(__file__).resolve().parents[1] / "eval" / "seeds").glob("*.txt"))
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(600):
+        os.link(seeds[i % len(seeds)], inputs / f"r{i:04d}.txt")
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from extractor.cli import main; main()", "extract", str(inputs), "-o",
+               str(out), "-q", "--provider", "rules", "--concurrency", "2"]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    records = out / "records.jsonl"
+    deadline = time.monotonic() + 60
+    while not (records.exists() and records.read_text(encoding="utf-8").count("\n") >= 20):
+        assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr == "interrupted; rerun the same command to resume\n"
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    first = records.read_text(encoding="utf-8").count("\n")
+    assert 20 <= first < 600
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    summary = json.loads(done.stdout)
+    assert (summary["reports"], summary["skipped_already_done"]) == (600 - first, first)
+    names = [json.loads(line)["report"] for line in records.read_text(encoding="utf-8").splitlines()]
+    assert sorted(names) == [f"r{i:04d}" for i in range(600)]
+    rows = {r["report"] for r in csv.DictReader((out / "indicators.csv").open(encoding="utf-8"))}
+    assert len(rows) == 600

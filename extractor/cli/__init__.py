@@ -27,6 +27,9 @@ app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(eval_cmd.app, name="eval")
 
 
+_INTERRUPTED = 130
+
+
 def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
@@ -45,5 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("interrupted; rerun the same command to resume", file=sys.stderr)
         sys.exit(130)
+    if code == _INTERRUPTED:  # Typer turns Ctrl-C into Exit(130), which comes back as the return value
+        print("interrupted; rerun the same command to resume", file=sys.stderr)
     if isinstance(code, int) and code:  # outside standalone mode, typer.Exit(code) comes back as a return value
         sys.exit(code)

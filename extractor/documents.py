@@ -494,13 +494,6 @@ def _align_lines(src_lines: list[str], out_lines: list[str]) -> list[list[int]]:
     return results
 
 
-def _align_one(src: str, out: str) -> list[int]:
-    per_char = _char_conversions(set(src))
-    table = str.maketrans(per_char)
-    irregular = {c for c, piece in per_char.items() if len(piece) != 1}  # chars that do not convert to one char
-    return _align(src, out, per_char, table, irregular)
-
-
 def _char_conversions(chars: set[str]) -> dict[str, str]:
     """Each char converted on its own (no phrase context), in one OpenCC call."""
     ordered = sorted(chars)

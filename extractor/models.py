@@ -176,7 +176,7 @@ _G = TypeVar("_G", bound=Group)
 @cache
 def _empty_builder(cls: type[Group]) -> Callable[[], Any]:
     """A function making an empty ``cls``: a copy of its fields all None, its sub-groups made by their own
-    builders, and the instance state construct() sets (with no field set)."""
+    builders, constructed with no field set."""
     blank: dict[str, Any] = dict.fromkeys(cls.model_fields)
     subs: list[tuple[str, Callable[[], Any]]] = []
     for name, info in cls.model_fields.items():
@@ -188,12 +188,7 @@ def _empty_builder(cls: type[Group]) -> Callable[[], Any]:
         fields = blank.copy()
         for name, make in subs:
             fields[name] = make()
-        m = _object_new(cls)
-        _set_instance_dict(m, fields)
-        _set_fields_set(m, set())
-        _set_extra(m, None)
-        _set_private(m, None)
-        return m
+        return construct(cls, fields, set())
 
     return build
 
@@ -445,7 +440,8 @@ class Indicators(Group):
             group.__pydantic_fields_set__.add(leaf)
 
     def reported(self) -> dict[str, Quantity]:
-        """``dict(self.items())``, built in one comprehension (no generator to resume per value)."""
+        """Every reported quantity by code, in declaration order."""
+        # the codes in runs of leaves of one group: one getter call per run, then the run's attributes at once
         return {
             code: q
             for parent, codes, leaves in _runs()
@@ -454,12 +450,9 @@ class Indicators(Group):
         }
 
     def items(self) -> Iterator[tuple[str, Quantity]]:
-        """(code, quantity) for every reported quantity, in declaration order."""
-        # the codes in runs of leaves of one group: one getter call per run, then the run's attributes at once
-        for parent, codes, leaves in _runs():
-            for code, q in zip(codes, leaves(parent(self).__dict__), strict=False):  # same lengths
-                if q is not None:
-                    yield code, q
+        """(code, quantity) for every reported quantity, in declaration order (of the tree as it was when the
+        iteration began)."""
+        yield from self.reported().items()
 
 
 def _walk(group: type[Group], prefix: str) -> Iterator[tuple[str, tuple[str, ...]]]:

@@ -33,7 +33,7 @@ from concurrent.futures import (
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -467,16 +467,13 @@ def run(
     worker_engine = Engine(engine.provider) if in_processes else engine  # nothing of a client crosses over
     # Into an empty folder the CSV rows are written as reports finish (to files moved into place at the end);
     # a run that resumes rebuilds the CSVs from records.jsonl at the end, the earlier runs' records included.
-    streaming = not done and not (records_path.exists() and records_path.stat().st_size > 0)
+    streaming = not (records_path.exists() and records_path.stat().st_size > 0)
     with ExitStack() as stack:
         out = _Appender(stack.enter_context(records_path.open("a", encoding="utf-8")))
         stack.callback(out.close)
         stack.callback(lambda: pool.shutdown())  # the pool of the moment (a broken one is replaced)
         if streaming:
-            ind_fh = stack.enter_context(_atomic(out_dir / "indicators.csv"))
-            fnd_fh = stack.enter_context(_atomic(out_dir / "findings.csv"))
-            csv.writer(ind_fh).writerow(INDICATOR_COLUMNS)
-            csv.writer(fnd_fh).writerow(FINDING_COLUMNS)
+            ind_fh, fnd_fh = stack.enter_context(_table_files(out_dir))
         inflight: dict[Future[_Done], Path] = {}
         source = pending()
         exhausted = False
@@ -644,12 +641,8 @@ def finding_rows(record: ReportRecord) -> list[tuple[Any, ...]]:
 
 def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
     meta = record.meta
-    for code, value in (
-        ("meta.issuer", meta.issuer),
-        ("meta.year", meta.year),
-        ("meta.template", meta.template),
-        ("meta.scope", meta.scope),
-    ):
+    for code, key in _META_ROWS:
+        value = getattr(meta, key)
         if value is not None:
             yield {
                 "report": record.report,
@@ -692,6 +685,16 @@ def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
             }
 
 
+@contextmanager
+def _table_files(out_dir: Path) -> Iterator[tuple[Any, Any]]:
+    """indicators.csv and findings.csv open under temporary names with their headers written, moved into place
+    when the block ends without an exception."""
+    with _atomic(out_dir / "indicators.csv") as ind, _atomic(out_dir / "findings.csv") as fnd:
+        csv.writer(ind).writerow(INDICATOR_COLUMNS)
+        csv.writer(fnd).writerow(FINDING_COLUMNS)
+        yield ind, fnd
+
+
 def export_tables(out_dir: Path) -> None:
     """(Re)build indicators.csv and findings.csv from records.jsonl, atomically.
 
@@ -700,10 +703,8 @@ def export_tables(out_dir: Path) -> None:
     over the whole folder at the end of every run).
     """
     path = out_dir / "records.jsonl"
-    with _atomic(out_dir / "indicators.csv") as ind, _atomic(out_dir / "findings.csv") as fnd:
+    with _table_files(out_dir) as (ind, fnd):
         iw, fw = csv.writer(ind), csv.writer(fnd)
-        iw.writerow(INDICATOR_COLUMNS)
-        fw.writerow(FINDING_COLUMNS)
         if not path.exists():
             return
         with path.open(encoding="utf-8") as fh:

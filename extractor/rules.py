@@ -107,13 +107,12 @@ def _put(out: RulesOutput, code: str, q: Quantity, kept: dict[str, Quantity]) ->
     """Keep the best-ranked value; a different other value is kept as an alternate and reported as a finding.
 
     ``kept`` holds the value kept so far per code; :func:`extract` sets them into ``out.indicators`` at the end
-    (the tree's own get/set are slower than a dict).
+    (the tree's own get/set are slower than a dict). ``q`` is a value not held yet (:func:`_known`): callers
+    check the cell before they build its quantity.
     """
     current = kept.get(code)
     if current is None:
         kept[code] = q
-        return
-    if _known(out, kept, code, q.value):
         return
     if _rank(code, q) < _rank(code, current):
         kept[code] = q

@@ -132,12 +132,10 @@ def _anchored(literal: str, name: str) -> str:
     return f"{re.escape(literal[i])}{behind}{re.escape(literal[i + 1 :])}(?P<{name}>)"
 
 
-_MARKER_KIND: dict[str, str] = {  # group name → template kind
-    f"m{n}": kind for n, (kind, _) in enumerate((k, w) for k, ws in _MARKER_LITERALS.items() for w in ws)
-}
-_MARKER_ANY = re.compile(
-    "|".join(_anchored(word, f"m{n}") for n, word in enumerate(w for ws in _MARKER_LITERALS.values() for w in ws))
-)
+_MARKER_WORDS = [(f"m{n}", kind, word) for n, (kind, word) in
+                 enumerate((k, w) for k, ws in _MARKER_LITERALS.items() for w in ws)]  # fmt: skip
+_MARKER_KIND: dict[str, str] = {name: kind for name, kind, _ in _MARKER_WORDS}  # group name → template kind
+_MARKER_ANY = re.compile("|".join(_anchored(word, name) for name, _, word in _MARKER_WORDS))
 _REPORT_WORDS = re.compile(r"信息公开|政务公开|政府信息|依申请公开|主动公开")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公开|政务公开|政府信息公开)?(?:工作)?年度报告")
 _YEAR_LOOSE = re.compile(r"((?:19|20)\d{2})年")

@@ -212,13 +212,22 @@ def test_phrase_of_another_length_maps_to_its_whole_source() -> None:
     assert doc.offsets is not None and list(doc.offsets) == sorted(doc.offsets)
 
 
+def _align_whole(src: str, out: str) -> list[int]:
+    """A changed line aligned as one piece (what _align_lines falls back to)."""
+    from extractor import documents
+
+    per_char = documents._char_conversions(set(src))
+    irregular = {c for c, piece in per_char.items() if len(piece) != 1}
+    return documents._align(src, out, per_char, str.maketrans(per_char), irregular)
+
+
 def test_changed_lines_align_piece_by_piece_or_whole() -> None:
     from extractor import documents
 
     src = ["針對最佳化調整的程式,網站最佳化改版", "資訊。最佳化"]
     out = [documents._opencc("tw2mainland").convert(line) for line in src]
     piecewise = documents._align_lines(src, out)
-    assert piecewise == [documents._align_one(a, b) for a, b in zip(src, out, strict=True)]
+    assert piecewise == [_align_whole(a, b) for a, b in zip(src, out, strict=True)]
     assert piecewise[1] == [0, 1, 2, 3, 5]  # 资讯。 one to one, 优化 over 最佳化
 
 
@@ -227,7 +236,7 @@ def test_lines_whose_punctuation_changed_are_aligned_whole() -> None:
 
     src = ["網站最佳化,改版", "最佳化「改版」"]
     out = ["网站优化，改版", "优化“改版”"]  # as if a dictionary entry had converted the punctuation too
-    assert documents._align_lines(src, out) == [documents._align_one(a, b) for a, b in zip(src, out, strict=True)]
+    assert documents._align_lines(src, out) == [_align_whole(a, b) for a, b in zip(src, out, strict=True)]
 
 
 SEED_002_PHRASES = [

@@ -19,6 +19,7 @@ from extractor.pipeline import (
     _finding_rows_of,
     _indicator_rows_of,
     export_tables,
+    finding_rows,
     indicator_rows,
     process,
     process_document,
@@ -196,13 +197,7 @@ def test_problem_clauses_start_after_the_innermost_lead_word() -> None:
 
 def _model_rows(record: ReportRecord) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The CSV rows of a record by the models (indicator_rows and the findings), as tuples in column order."""
-    ind = [tuple(r[c] for c in INDICATOR_COLUMNS) for r in indicator_rows(record)]
-    fnd = [
-        (record.report, f.check, f.severity, f.message, "" if f.expected is None else f.expected,
-         "" if f.found is None else f.found, ";".join(f.cells), ";".join(f.suspects))
-        for f in record.findings
-    ]  # fmt: skip
-    return ind, fnd
+    return [tuple(r[c] for c in INDICATOR_COLUMNS) for r in indicator_rows(record)], finding_rows(record)
 
 
 def test_export_rows_read_off_json_are_the_model_rows() -> None:

@@ -45,9 +45,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        print("interrupted; rerun the same command to resume", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt:  # Ctrl-C outside Typer's own handling
+        code = _INTERRUPTED
     if code == _INTERRUPTED:  # Typer turns Ctrl-C into Exit(130), which comes back as the return value
         print("interrupted; rerun the same command to resume", file=sys.stderr)
     if isinstance(code, int) and code:  # outside standalone mode, typer.Exit(code) comes back as a return value

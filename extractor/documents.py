@@ -626,9 +626,12 @@ def _apply(text: str, offsets: array[int], edits: Sequence[_Edit]) -> tuple[str,
 # Reading files
 # --------------------------------------------------------------------------------------------------------------------
 
-_SUFFIX_KIND: dict[str, Kind] = {
+# The one table of file types, for a single file and for the files of a folder alike.
+SUFFIXES: dict[str, Kind] = {
     ".txt": "txt",
     ".text": "txt",
+    ".md": "txt",  # PDF/OCR-to-markdown conversions
+    ".markdown": "txt",
     ".html": "html",
     ".htm": "html",
     ".shtml": "html",  # server-side-include pages, common on government sites
@@ -636,7 +639,12 @@ _SUFFIX_KIND: dict[str, Kind] = {
     ".pdf": "pdf",
     ".docx": "docx",
 }
-_SUPPORTED = ".txt, .html/.htm, .pdf, .docx"
+SUPPORTED_TEXT = ", ".join(SUFFIXES)
+
+
+def supported(path: Path) -> bool:
+    """Whether a folder's file is read as a report: by its suffix, as :func:`read_document` reads it."""
+    return path.suffix.lower() in SUFFIXES
 
 
 def read_document(path: Path | str) -> Document:
@@ -651,6 +659,17 @@ def read_document(path: Path | str) -> Document:
     except Exception as e:  # the boundary: whatever a parser library raises on a bad file becomes an InputError
         raise InputError(p, f"cannot read as {kind}: {type(e).__name__}: {_one_line(str(e))}") from e
     return _document(p, kind, encoding, original, hashlib.sha256(raw).hexdigest())
+
+
+def raw_text(path: Path | str) -> str:
+    """A file's own text before any reading of its markup: the decoded characters of a text or HTML file, the
+    extracted text of a PDF or .docx. Gold quotes are checked against it, so they do not move when a reader changes."""
+    p = Path(path)
+    raw = _read_bytes(p)
+    kind = _kind_of(p, raw)
+    if kind in ("pdf", "docx"):
+        return read_document(p).original
+    return _decode_text(p, raw)[0]
 
 
 def read_text(text: str, path: Path | str = "<text>") -> Document:
@@ -687,7 +706,7 @@ def _read_bytes(path: Path) -> bytes:
 
 def _kind_of(path: Path, raw: bytes) -> Kind:
     """The kind named by the suffix; for an unknown suffix, what the bytes look like."""
-    kind = _SUFFIX_KIND.get(path.suffix.lower())
+    kind = SUFFIXES.get(path.suffix.lower())
     if kind is not None:
         return kind
     head = raw[:1024]
@@ -698,7 +717,9 @@ def _kind_of(path: Path, raw: bytes) -> Kind:
     try:
         text, _ = _decode_text(path, raw)
     except InputError as e:
-        raise InputError(path, f"unsupported file type ({_SUPPORTED}), and not readable as text: {e.reason}") from None
+        raise InputError(
+            path, f"unsupported file type ({SUPPORTED_TEXT}), and not readable as text: {e.reason}"
+        ) from None
     return "html" if re.match(r"\s*<(?:!doctype html|html|head|body)\b", text[:2048], re.IGNORECASE) else "txt"
 
 

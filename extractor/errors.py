@@ -6,6 +6,7 @@
     │   │   │                           undetectable encoding, not a report, encrypted / image-only PDF)
     │   │   └── NotAReportError         readable text, but nothing of an annual report in it
     │   ├── ConfigError                 a bad flag, env var or config value; a missing API key or model file
+    │   ├── OutputError                 the output folder cannot be used (a file, not writable, not creatable)
     │   ├── PromptError                 a prompt file under prompts/ is malformed
     │   └── GoldError                   an eval gold file is malformed or disagrees with its report
     ├── RuntimeFailure                  the world failed us; the same call may work later
@@ -60,6 +61,15 @@ class NotAReportError(InputError):
 
 class ConfigError(UsageError):
     """A flag, env var or config value is wrong or missing."""
+
+
+class OutputError(UsageError):
+    """The output folder cannot be used: it is a file, or it cannot be created or written."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
 
 
 class PromptError(UsageError):

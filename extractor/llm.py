@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import instructor
@@ -41,7 +41,6 @@ from .errors import (
     RateLimited,
     RequestRejected,
     ServerError,
-    TransportError,
 )
 from .fields import Answer, build_schema, describe, key_of
 from .local_model import LocalServer, resolve_model_path
@@ -52,6 +51,8 @@ from .retry import RetryPolicy, call_with_retries
 # instructor logs every failed attempt at ERROR; we handle those failures ourselves (re-ask, keep the best
 # attempt, or raise one of our errors), so its log lines would only be noise on the user's terminal.
 logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 @dataclass(frozen=True)
@@ -217,39 +218,56 @@ class ModelClient:
 
         log = _CallLog()
         create = instructor.patch(create=self._recording_create(log), mode=instructor.Mode.JSON_SCHEMA)
-        verified = True
-        try:
-            answer = create(
-                response_model=_prepared(schema),
-                messages=messages,
-                model=self.endpoint.model,
-                context={"text": text},
-                max_retries=self.settings.max_reasks,
-                **self.sampling,
-            )
-        except InstructorRetryException as e:
-            cause = e.__cause__
-            if isinstance(cause, TransportError | RequestRejected):
-                raise cause from None
-            if isinstance(cause, ExtractorError):
-                raise cause from None
+        # The re-ask loop is ours, not instructor's: the text the model is shown after a failed answer is written
+        # here from the validation errors (field and reason), so no library's wording, URL or version reaches a
+        # request, a cassette or the cache.
+        conversation = list(messages)
+        answer: Answer | None = None
+        verified = False
+        for attempt in range(self.settings.max_reasks + 1):
+            problems: list[str] = []
+            try:
+                parsed = create(
+                    response_model=_prepared(schema),
+                    messages=conversation,
+                    model=self.endpoint.model,
+                    max_retries=0,  # one attempt: re-asks are made by this loop
+                    **self.sampling,
+                )
+            except InstructorRetryException as e:
+                cause = _first_cause(e, ExtractorError)
+                if cause is not None:
+                    raise cause from None
+                problems = reask_problems(_first_cause(e, ValidationError))
+            except IncompleteOutputException:
+                raise ModelOutputError(
+                    f"{kind}: the model's answer was cut off at the token limit ({self.settings.max_tokens}); "
+                    "raise --max-tokens",
+                    section=kind,
+                    attempts=log.calls,
+                    last_output=(log.last_content or "")[:2000],
+                ) from None
+            else:
+                try:
+                    answer = schema.model_validate(parsed.model_dump(), context={"text": text})
+                    verified = True
+                    break
+                except ValidationError as e:
+                    problems = reask_problems(e)
+            if attempt < self.settings.max_reasks:
+                conversation += [
+                    {"role": "assistant", "content": log.last_content or ""},
+                    {"role": "user", "content": reask_message(problems)},
+                ]
+        if not verified:
             answer = _parse(schema, log.last_content, text, verify=False) if log.last_content else None
-            verified = False
             if answer is None:
                 raise ModelOutputError(
                     f"{kind}: the model's answer stayed invalid after {log.calls} attempt(s)",
                     section=kind,
                     attempts=log.calls,
                     last_output=(log.last_content or "")[:2000],
-                ) from None
-        except IncompleteOutputException:
-            raise ModelOutputError(
-                f"{kind}: the model's answer was cut off at the token limit ({self.settings.max_tokens}); "
-                "raise --max-tokens",
-                section=kind,
-                attempts=log.calls,
-                last_output=(log.last_content or "")[:2000],
-            ) from None
+                )
         usage = Usage(
             model_calls=log.calls,
             prompt_tokens=log.prompt_tokens,
@@ -285,6 +303,59 @@ class ModelClient:
             return completion
 
         return create
+
+
+_REASK_LEAD = "上一次的回答有以下问题，请改正后只输出 JSON 对象："
+# Reasons for pydantic's error types (stable identifiers across pydantic 2.x), in this project's words.
+_REASONS = {
+    "json_invalid": "回答不是合法的 JSON",
+    "json_type": "回答不是 JSON 对象",
+    "model_type": "回答不是 JSON 对象",
+    "model_attributes_type": "回答不是 JSON 对象",
+    "dict_type": "回答不是 JSON 对象",
+    "missing": "缺少该字段",
+    "extra_forbidden": "不是要求的字段，请删去",
+    "string_type": "应为原文片段（字符串）或 null",
+    "list_type": "应为字符串列表",
+}
+
+
+def reask_problems(error: ValidationError | None) -> list[str]:
+    """One line per problem of a failed answer: ``field: reason``, written by this project.
+
+    The grounding validator's own reasons (:class:`~extractor.fields.Answer`) are taken as they are; every other
+    error is described from its type and field, never from the library's message text."""
+    if error is None:
+        return ["回答不是符合要求的 JSON 对象"]
+    problems: list[str] = []
+    for err in error.errors(include_url=False):
+        if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+            problems.extend(p for p in str(err["ctx"]["error"]).split("；") if p)
+            continue
+        reason = _REASONS.get(err["type"], "取值不符合要求")
+        field = ".".join(str(p) for p in err["loc"] if p != "__root__")
+        problems.append(f"{field}: {reason}" if field else reason)
+    return problems or ["回答不是符合要求的 JSON 对象"]
+
+
+def reask_message(problems: list[str]) -> str:
+    return "\n".join([_REASK_LEAD, *(f"- {p}" for p in problems)])
+
+
+def _first_cause(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The first exception of ``kind`` in ``exc``'s cause chain or instructor's list of failed attempts."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc.__cause__, exc.__context__]
+    todo += [getattr(a, "exception", None) for a in reversed(getattr(exc, "failed_attempts", None) or [])]
+    while todo and len(seen) < 50:
+        e = todo.pop(0)
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        if isinstance(e, kind):
+            return e
+        todo += [e.__cause__, e.__context__]
+    return None
 
 
 @cache

@@ -540,6 +540,9 @@ class SectionInfo(Strict):
 
 
 class Usage(Strict):
+    # "model_calls" starts with pydantic's protected "model_" prefix: pydantic < 2.10 warns on import without this
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
+
     model_calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0

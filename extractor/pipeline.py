@@ -42,8 +42,8 @@ from typing import Any, Protocol
 from . import identities, rules
 from .codebook import codebook
 from .config import Settings
-from .documents import Document, read_document
-from .errors import ExtractorError, InputError, ModelOutputError, NotAReportError, describe
+from .documents import Document, read_document, supported
+from .errors import ExtractorError, InputError, ModelOutputError, NotAReportError, OutputError, describe
 from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, relevant, squash
 from .meta import detect_issuer, detect_scope
 from .models import (
@@ -63,7 +63,6 @@ from .numbers import to_yuan
 from .prompts import Prompt
 from .sections import Section, looks_like_report, split_sections
 
-SUPPORTED = (".txt", ".html", ".htm", ".pdf", ".docx")
 INDICATOR_COLUMNS = ("report", "code", "value", "unit", "qualifier", "derived", "engine", "quote", "start", "end")
 FINDING_COLUMNS = ("report", "check", "severity", "message", "expected", "found", "cells", "suspects")
 MAX_SECTION_CHARS = 6000  # longer sections are asked in chunks so a prompt fits an 8k context
@@ -320,13 +319,30 @@ def _model_item(doc: Document, kind: SectionKind, text: str, piece: str, base: i
 # Bulk runs
 
 
-def expand_inputs(inputs: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the supported files inside folders (recursively, sorted)."""
+def expand_inputs(inputs: Iterable[Path], unsupported: list[Path] | None = None) -> Iterator[Path]:
+    """Files as given, and the supported files inside folders (recursively, sorted). A folder's files of other
+    types are appended to ``unsupported`` when it is given, so a run can name what it left out."""
     for item in inputs:
         if item.is_dir():
-            yield from sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            for p in sorted(p for p in item.rglob("*") if p.is_file()):
+                if supported(p):
+                    yield p
+                elif unsupported is not None:
+                    unsupported.append(p)
         else:
             yield item
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create the output folder, or say in one line why it cannot be used."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(out_dir, "exists and is not a folder; pass -o a folder (new or existing)")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as e:
+        raise OutputError(out_dir, f"cannot write the output folder: {e.strerror or e}") from None
 
 
 @dataclass
@@ -423,7 +439,7 @@ def run(
     on_progress: Callable[[RunStats, str], None] | None = None,
 ) -> RunStats:
     """Extract every input into ``out_dir``; skip reports already finished there; isolate failures."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir)
     records_path, errors_path = out_dir / "records.jsonl", out_dir / "errors.jsonl"
     done = _done_reports(records_path)
     previous_errors = _read_errors(errors_path)

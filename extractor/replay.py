@@ -1,8 +1,11 @@
 """Cassettes: record the model's HTTP answers once with the live local model, replay them offline forever.
 
 Cassettes are JSON files under ``cassettes/<config>/<report>.json`` with request and response bodies stored parsed
-(readable, UTF-8) and with volatile and secret headers dropped. Replay matches on method, path and the canonical
-JSON body, so a changed prompt, schema or section text misses the cassette; that miss raises
+(readable, UTF-8) and with volatile and secret headers dropped. Replay matches on method, path and what this
+project writes into a request body: the messages (prompt, section text, and the re-ask text, which is ours too),
+the model name, the sampling settings and the schema's field names. The JSON Schema text itself is left out of the
+match, because pydantic and instructor render it and may word it differently from one version to the next. A
+changed prompt, schema or section text misses the cassette; that miss raises
 :class:`~extractor.errors.CassetteMissing` naming the file and the command that re-records it — it never falls
 through to a real model call.
 """
@@ -41,8 +44,40 @@ def _canonical(body: Any) -> Any:
         return body
 
 
+# Body keys that carry the response schema as a library renders it; only its field names are matched.
+_SCHEMA_KEYS = ("response_format", "tools", "tool_choice", "functions", "function_call")
+
+
+def request_key(body: Any) -> Any:
+    """What replay matches a request body on: everything this project controls, nothing a library words."""
+    data = _canonical(body)
+    if not isinstance(data, dict):
+        return data
+    key = {k: v for k, v in data.items() if k not in _SCHEMA_KEYS}
+    key["schema_fields"] = sorted(_fields([data.get(k) for k in _SCHEMA_KEYS]).items())
+    return key
+
+
+def _fields(node: Any) -> dict[str, str | None]:
+    """Every property declared anywhere in a JSON Schema (or a list/dict holding schemas) with its description,
+    the two parts of a schema this project writes."""
+    found: dict[str, str | None] = {}
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name, spec in props.items():
+                described = spec.get("description") if isinstance(spec, dict) else None
+                found[name] = described if isinstance(described, str) else None
+        for value in node.values():
+            found |= _fields(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _fields(value)
+    return found
+
+
 def _json_body(r1: Request, r2: Request) -> None:
-    if _canonical(r1.body) != _canonical(r2.body):
+    if request_key(r1.body) != request_key(r2.body):
         raise AssertionError("request bodies differ")
 
 

@@ -12,7 +12,6 @@ import io
 import json
 import random
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -118,10 +117,8 @@ def test_a_bulk_run_survives_every_bad_input(corpus: Path, tmp_path: Path, capsy
     shutil.copy(seed_path("000"), good)
     huge = _huge(inputs)
     out = tmp_path / "out"
-    started = time.perf_counter()
     code, stdout, err = _extract([str(inputs), "-o", str(out)], capsys)
     assert code == 0 and "Traceback" not in err
-    assert time.perf_counter() - started < 30  # the 5 MB text takes a few seconds with the rules
     summary = json.loads(stdout.strip().splitlines()[-1])
     assert (summary["reports"], summary["failed"]) == (2, len(BAD))
     records = [json.loads(line) for line in (out / "records.jsonl").read_text("utf-8").splitlines()]

@@ -8,7 +8,6 @@ import io
 import itertools
 import random
 import re
-import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -782,21 +781,3 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
         "规章\t8\t8\t239",
         "三、收到和处理政府信息公开申请情况",
     ]
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Speed
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def test_normalizing_10000_chars_is_fast() -> None:
-    text = (seed_text("004") * 2)[:10_000]
-    normalize(text)  # warm the converter
-    best = min(_timed(lambda: normalize(text)) for _ in range(5))
-    assert best < 0.005, f"normalize took {best * 1000:.2f} ms for 10,000 chars"
-
-
-def _timed(call: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,6 +163,26 @@ def test_a_validation_failure_is_reasked_with_the_validation_message(server: Fau
     assert reask.messages[len(first.messages)] == {"role": "assistant", "content": UNGROUNDED}
     assert "不在文本中" in reask.messages[-1]["content"]  # the grounding check's own words
     assert waits == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (UNGROUNDED, "- proactive_total: 原文片段“全年主动公开政府信息999条”不在文本中，请从文本逐字复制，或填 null"),
+        (json.dumps({"proactive_total": 624}), "- proactive_total: 应为原文片段（字符串）或 null"),
+        (json.dumps({"proactive_total": None, "invented_field": "1"}), "- invented_field: 不是要求的字段，请删去"),
+        ("好的，以下是结果：624条", "- 回答不是合法的 JSON"),
+    ],
+    ids=["ungrounded", "wrong-type", "unknown-field", "not-json"],
+)
+def test_the_reask_text_is_the_projects_own(answer: str, expected: str, server: FaultServer) -> None:
+    """What the model is told after a failed answer is written by this project from (field, reason): no library
+    wording, documentation URL or version, so the request bodies (and cassettes) do not change with pydantic."""
+    server.script(ok(answer), ok(GOOD))
+    _ask(_client(server, []))
+    text = server.requests[1].messages[-1]["content"]
+    assert text.splitlines() == ["上一次的回答有以下问题，请改正后只输出 JSON 对象：", expected]
+    assert not re.search(r"pydantic|https?://|\d+\.\d+/v/", text)
 
 
 @pytest.mark.parametrize(

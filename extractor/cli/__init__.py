@@ -4,10 +4,11 @@ render. Expected failures print one line and exit non-zero, never a traceback.""
 from __future__ import annotations
 
 import sys
+from typing import Annotated, Any
 
-import click
 import typer
 
+from .. import __version__
 from ..errors import ExtractorError
 from . import cache_cmd, eval_cmd, extract_cmd, model_cmd, schemas_cmd, sections_cmd, view_cmd
 
@@ -18,6 +19,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"extractor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """Structured extraction of China's government information-disclosure annual reports."""
+
+
 app.command("sections")(sections_cmd.sections)
 app.command("extract")(extract_cmd.extract)
 app.command("schemas")(schemas_cmd.schemas)
@@ -30,6 +48,9 @@ app.add_typer(eval_cmd.app, name="eval")
 _INTERRUPTED = 130
 
 
+_USAGE = 2
+
+
 def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
@@ -37,17 +58,44 @@ def main(argv: list[str] | None = None) -> None:
     except ExtractorError as e:
         print(f"error: {e.one_line()}", file=sys.stderr)
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
     except KeyboardInterrupt:  # Ctrl-C outside Typer's own handling
         code = _INTERRUPTED
+    except Exception as e:
+        # click's exceptions, whichever copy of click raised them: typer >= 0.22 vendors its own (typer._click), so
+        # they are recognised by their names and attributes, never by importing one click's classes.
+        kind = _click_kind(e)
+        if kind is None:
+            raise
+        code = _click_exit(e, kind)
     if code == _INTERRUPTED:  # Typer turns Ctrl-C into Exit(130), which comes back as the return value
         print("interrupted; rerun the same command to resume", file=sys.stderr)
     if isinstance(code, int) and code:  # outside standalone mode, typer.Exit(code) comes back as a return value
         sys.exit(code)
+
+
+def _click_kind(e: BaseException) -> str | None:
+    names = {cls.__name__ for cls in type(e).__mro__ if "click" in cls.__module__}
+    for kind in ("Exit", "Abort", "NoArgsIsHelpError", "UsageError", "ClickException"):
+        if kind in names:
+            return kind
+    return None
+
+
+def _click_exit(e: Any, kind: str) -> int:
+    """One line for a usage mistake, then where to look; never a traceback."""
+    if kind == "Exit":
+        return int(getattr(e, "exit_code", 0) or 0)
+    if kind == "Abort":
+        print("aborted", file=sys.stderr)
+        return _INTERRUPTED
+    ctx = getattr(e, "ctx", None)
+    path = getattr(ctx, "command_path", None) or "extractor"
+    if kind == "NoArgsIsHelpError":
+        print(f"error: {path}: no command given", file=sys.stderr)
+    else:
+        message = e.format_message() if hasattr(e, "format_message") else str(e)
+        print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    if kind in ("NoArgsIsHelpError", "UsageError"):
+        print(f"usage: see '{path} --help'", file=sys.stderr)
+        return _USAGE
+    return int(getattr(e, "exit_code", 1) or 1)

@@ -11,9 +11,12 @@ from rich.table import Table
 
 from ..errors import ConfigError
 from ..evaluation.compare import Change, Comparison, compare_runs
+from ..evaluation.corpus import REPORT_COLUMNS, TABLE_COLUMNS, report_rows
+from ..evaluation.corpus import markdown as corpus_markdown
+from ..evaluation.corpus import table_rows as corpus_table_rows
 from ..evaluation.report import write_html
 from ..evaluation.results import SUMMARY_COLUMNS, RunResult, load_run, markdown_table, resolve_run, summary_values
-from ..evaluation.runner import DEFAULT_CONFIGS, EvalConfig, run_eval
+from ..evaluation.runner import DEFAULT_CONFIGS, EvalConfig, run_corpus, run_eval
 from ..replay import Mode
 
 Opt = typer.Option
@@ -41,6 +44,11 @@ def evaluate(
     cassettes: Annotated[Path, Opt("--cassettes", help="cassette root (<config>/<report>.json)")] = Path("cassettes"),
     markdown: Annotated[bool, Opt("--markdown", help="also print the table as Markdown (for the README)")] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="no per-report progress lines")] = False,
+    corpus: Annotated[
+        Path | None,
+        Opt("--corpus", help="score the development corpus in this folder (docs/ + gold/) instead of the seeds"),
+    ] = None,
+    per_report: Annotated[bool, Opt("--per-report", help="with --corpus: also one row per report")] = False,
 ) -> None:
     """Run configurations over the eval set, print them side by side, save runs and an HTML report."""
     if ctx.invoked_subcommand is not None:
@@ -48,8 +56,14 @@ def evaluate(
     if mode not in MODES:
         raise ConfigError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
     chosen: Mode = "record" if record else mode
-    configs = [EvalConfig.parse(name) for name in config] if config else list(DEFAULT_CONFIGS)
     err = Console(stderr=True)
+    if corpus is not None:
+        for one in [EvalConfig.parse(name) for name in config] if config else [EvalConfig("rules")]:
+            _corpus(
+                one, corpus, cassettes, chosen, markdown=markdown, per_report=per_report, err=None if quiet else err
+            )
+        return
+    configs = [EvalConfig.parse(name) for name in config] if config else list(DEFAULT_CONFIGS)
     runs = run_eval(
         configs,
         seeds_dir,
@@ -64,6 +78,38 @@ def evaluate(
         typer.echo(markdown_table(runs), nl=False)
     path = write_html(runs, html or runs_dir / "report.html")
     err.print(f"HTML report: {path}")
+
+
+def _corpus(
+    config: EvalConfig,
+    corpus: Path,
+    cassettes: Path,
+    mode: Mode,
+    *,
+    markdown: bool,
+    per_report: bool,
+    err: Console | None,
+) -> None:
+    scores = run_corpus(config, corpus, cassettes, mode, notice=(lambda m: err.print(f"[dim]{m}[/]")) if err else None)
+    out = _stdout()
+    rows = corpus_table_rows(scores)
+    table = Table(title=f"{config.name} on the development corpus (values; meta checks apart)")
+    for column in TABLE_COLUMNS:
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    if per_report:
+        detail = Table(title="per report")
+        for column in REPORT_COLUMNS:
+            detail.add_column(
+                column, justify="left" if column in ("report", "origin", "layout", "template", "error") else "right"
+            )
+        for row in report_rows(scores):
+            detail.add_row(*row)
+        out.print(detail)
+    if markdown:
+        typer.echo(corpus_markdown(rows), nl=False)
 
 
 @app.command("compare")

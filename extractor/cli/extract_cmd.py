@@ -11,14 +11,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..config import resolve
+from ..documents import SUPPORTED_TEXT
 from ..errors import ConfigError
-from ..pipeline import RunStats, expand_inputs, make_engine, run
+from ..pipeline import RunStats, expand_inputs, make_engine, prepare_out_dir, run
 
 Opt = typer.Option
+_LISTED = 100  # unsupported files named in the closing summary (all are counted)
 
 
 def extract(
-    inputs: Annotated[list[Path], typer.Argument(help="report files or folders (.txt .html .pdf .docx)")],
+    inputs: Annotated[list[Path], typer.Argument(help="report files or folders (.txt .md .html .shtml .pdf .docx)")],
     out: Annotated[Path, Opt("-o", "--out", help="output folder (records.jsonl, indicators.csv, ...)")] = Path("out"),
     provider: Annotated[str | None, Opt(help="rules | local | openai | hybrid [env EXTRACTOR_PROVIDER]")] = None,
     prompt: Annotated[str | None, Opt(help="prompt version in prompts/ [env EXTRACTOR_PROMPT]")] = None,
@@ -49,9 +51,14 @@ def extract(
         max_reasks=max_reasks, timeout=timeout, cache=False if no_cache else None,
     )  # fmt: skip
     console = Console(stderr=True)
-    files = list(expand_inputs(inputs))
+    unsupported: list[Path] = []
+    files = list(expand_inputs(inputs, unsupported))
+    if unsupported:
+        shown = ", ".join(str(p) for p in unsupported[:5]) + (" …" if len(unsupported) > 5 else "")
+        console.print(f"[yellow]notice:[/] {len(unsupported)} file(s) of an unsupported type left out: {shown}")
     if not files:
-        raise ConfigError("no input files found (supported: .txt .html .htm .pdf .docx)")
+        raise ConfigError(f"no input files found (supported: {SUPPORTED_TEXT})")
+    prepare_out_dir(out)
     engine = make_engine(settings, notice=lambda msg: console.print(f"[yellow]notice:[/] {msg}"))
     with Progress(
         TextColumn("[bold]extract[/]"),
@@ -79,7 +86,13 @@ def extract(
 
         stats = run(files, out, engine, concurrency=settings.concurrency, on_progress=progress)
         progress(stats, "")
-    summary = {"provider": engine.provider, "out": str(out), **stats.as_dict()}
+    summary = {
+        "provider": engine.provider,
+        "out": str(out),
+        **stats.as_dict(),
+        "skipped_unsupported": len(unsupported),
+        "unsupported": [str(p) for p in unsupported[:_LISTED]],
+    }
     typer.echo(json.dumps(summary, ensure_ascii=False))
     if stats.failed and stats.reports == 0 and stats.skipped == 0:
         first = (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()[-1]

@@ -118,7 +118,7 @@ def gold_problems(gold: Gold, text: str) -> list[str]:
 def number_in_quote(value: int | float, quote: str) -> bool:
     """Whether ``value`` is printed in ``quote``: as digits, as N万/萬, or (for 0) as a zero phrase."""
     plain = quote.replace(",", "").replace("，", "")
-    forms = [re.escape(_digits(value)), re.escape(_digits(value / 10_000)) + r"\s*[万萬]"]
+    forms = [re.escape(_digits(value)), re.escape(_digits(value / 10_000)) + r"\s*[多余]?\s*[万萬]"]
     if any(re.search(rf"(?<![\d.]){form}(?!\d)", plain) for form in forms):
         return True
     return value == 0 and any(word in quote for word in _ZERO_WORDS)

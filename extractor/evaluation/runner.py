@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import PROVIDERS
-from ..errors import CassetteMissing, ConfigError, GoldError
+from ..errors import CassetteMissing, ConfigError, ExtractorError, GoldError
 from ..local_model import DEFAULT_MODEL
 from ..models import Usage
 from ..pipeline import process
 from ..replay import RERECORD, Mode, cassette_path, session
+from .corpus import CorpusEntry, CorpusScore, load_corpus, score_entry
 from .gold import Gold, load_gold
 from .results import RunResult, build_run, save_run, timestamp
 from .score import ReportScore, score_report
@@ -143,3 +144,35 @@ def run_config(
         seconds=seconds,
         usage=usage,
     )
+
+
+def run_corpus(
+    config: EvalConfig,
+    corpus_dir: Path,
+    cassettes_dir: Path,
+    mode: Mode = "replay",
+    *,
+    notice: Callable[[str], None] | None = None,
+) -> list[CorpusScore]:
+    """Score one configuration on every report of the development corpus. A report the extractor refuses counts
+    all its values as missing (its error is kept with the score); replay needs a cassette per report."""
+    entries = load_corpus(corpus_dir)
+    if mode == "replay":
+        require_cassettes([config], [e.gold.report for e in entries], cassettes_dir)
+    return [_score_corpus_entry(config, entry, cassettes_dir, mode, notice) for entry in entries]
+
+
+def _score_corpus_entry(
+    config: EvalConfig, entry: CorpusEntry, cassettes_dir: Path, mode: Mode, notice: Callable[[str], None] | None
+) -> CorpusScore:
+    cassette = cassette_path(cassettes_dir, config.name, entry.gold.report)
+    with session(config.provider, config.model or "", config.prompt or "v1", cassette, mode) as engine:
+        try:
+            score = score_entry(entry, process(entry.path, engine))
+        except CassetteMissing:
+            raise
+        except ExtractorError as e:
+            score = score_entry(entry, None, f"{type(e).__name__}: {e.one_line()}")
+    if notice:
+        notice(f"{config.name}: {entry.gold.report} done")
+    return score

@@ -501,6 +501,11 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = Non
         else:
             for s in range(n - ncols + 1):
                 candidates.append(_vals(core[s : s + ncols], spec))
+            if spec.sum_groups and n - ncols <= _MAX_JOINS:
+                # a number broken over two lines or cells by the copy ("1\n62" for 162): rejoin adjacent digit
+                # tokens, kept only where the row's sums then hold
+                joined = [_vals(t, spec) for t in _joined(core, n - ncols)]
+                candidates.extend(c for c in joined if _sum_ok(c, spec))
     else:
         missing = ncols - n
         for k in range(missing + 1):  # blank cells that lost their content at the row's borders (tab layout)
@@ -528,6 +533,21 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = Non
             check = spec.plausible
             valid = [c for c in valid if check(c)] + [c for c in valid if not check(c)]
     return _Row(valid[:_MAX_READINGS], exhaustive)
+
+
+_MAX_JOINS = 2  # numbers broken in two that a row may rejoin
+
+
+def _joined(core: Sequence[_Tok], joins: int) -> list[list[_Tok]]:
+    """Every way to rejoin ``joins`` pairs of adjacent plain-digit tokens (no leading zero) into one token each."""
+    out: list[list[_Tok]] = []
+    for i in range(len(core) - 1):
+        a, b = core[i], core[i + 1]
+        if not (a.kind == b.kind == "num" and a.raw.isdigit() and b.raw.isdigit() and a.raw[0] != "0"):
+            continue
+        merged = [*core[:i], _Tok("num", a.start, b.end, a.raw + b.raw), *core[i + 2 :]]
+        out.extend([merged] if joins == 1 else [t for t in _joined(merged, joins - 1) if t not in out])
+    return out
 
 
 def _balance_key(reading: Sequence[_Val]) -> tuple[int, float, int]:

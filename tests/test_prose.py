@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -374,16 +373,6 @@ def test_literal_first_keeps_the_language(pattern: str, samples: list[str]) -> N
         for i in range(len(s)):
             a, b = original.match(s, i), rewritten.match(s, i)
             assert (a.group() if a else None) == (b.group() if b else None), (s, i)
-
-
-def test_speed() -> None:
-    text = seed_text("002")
-    extract_prose(text, "unknown")
-    start = time.perf_counter()
-    for _ in range(20):
-        extract_prose(text, "unknown")
-    per_10k = (time.perf_counter() - start) / 20 / len(text) * 10_000
-    assert per_10k < 0.05  # 50 ms per 10,000 chars: a loose bound that still catches a per-character Python loop
 
 
 def test_table_row_wu_is_not_a_heading() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 import unicodedata
 from pathlib import Path
 
@@ -475,6 +474,28 @@ def test_run_together_table3_row_unique_split() -> None:
     assert [text[c.start : c.end] for c in cells] == list("4100005")
 
 
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ("160 0 0 2 0 0 1 62", [160, 0, 0, 2, 0, 0, 162]),  # the total broken over two lines
+        ("2 7 0 0 1 0 0 28", [27, 0, 0, 1, 0, 0, 28]),  # the first cell broken
+    ],
+    ids=["total", "first-cell"],
+)
+def test_one_cell_per_line_number_broken_over_two_lines(cells: str, expected: list[int]) -> None:
+    """A crawler broke a number over two lines (Sanming 2021): the row's sum rejoins it, with no ambiguity."""
+    text = normalize("一、本年新收政府信息公开申请数量\n" + "\n".join(cells.split()) + "\n")
+    got = parse_tables(text)
+    assert [c.value for c in got] == expected
+    assert not any(c.ambiguous for c in got)
+
+
+def test_a_broken_number_is_not_rejoined_against_the_row_sum() -> None:
+    """Eight tokens whose rejoinings all break the row's sum are never rejoined into a value."""
+    got = parse_tables(normalize("一、本年新收政府信息公开申请数量\n1\n2\n0\n0\n0\n0\n1\n5\n"))
+    assert all(c.value not in (12, 15) for c in got)
+
+
 def test_run_together_table3_row_ambiguous() -> None:
     """110000011 = 1|10|0|0|0|0|11 or 11|0|0|0|0|0|11: both satisfy I2 and nothing else applies."""
     got = by_code(parse_tables("一、本年新收政府信息公开申请数量110000011\n"))
@@ -548,27 +569,8 @@ def test_run_together_whole_seed_table() -> None:
 def test_run_together_enumeration_is_bounded() -> None:
     """A long digit run with no consistent split returns quickly, and never an unflagged guess."""
     text = "一、本年新收政府信息公开申请数量" + "9" * 60 + "\n"
-    started = time.perf_counter()
-    cells = parse_tables(text)
-    assert time.perf_counter() - started < 2.0
+    cells = parse_tables(text)  # the search stops at its node budget (bench/parsers.py times it)
     assert all(c.ambiguous for c in cells)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Speed
-# --------------------------------------------------------------------------------------------------------------
-
-
-def test_speed_full_national_report() -> None:
-    """Budget: the whole rules pipeline aims at 500 reports/s; tables must stay a small part of 2 ms."""
-    text = seed("004")
-    parse_tables(text)
-    runs = 50
-    started = time.perf_counter()
-    for _ in range(runs):
-        parse_tables(text)
-    per_report = (time.perf_counter() - started) / runs
-    assert per_report < 0.010  # generous for a loaded CI machine; ~1.7 ms measured on one core
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -212,9 +212,9 @@ class ModelClient:
                 text=json.dumps(messages, ensure_ascii=False),
             )
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            answer = _parse(schema, hit.content, text, verify=hit.verified)
             usage = Usage(cache_hits=1, prompt_tokens=hit.prompt_tokens, completion_tokens=hit.completion_tokens)
-            return AskResult(answer, usage, hit.verified, cached=True, content=hit.content)
+            cached = _parse(schema, hit.content, text, verify=hit.verified)
+            return AskResult(cached, usage, hit.verified, cached=True, content=hit.content)
 
         log = _CallLog()
         create = instructor.patch(create=self._recording_create(log), mode=instructor.Mode.JSON_SCHEMA)

@@ -322,7 +322,7 @@ REPORT_COLUMNS = ("report", "origin", "layout", "template", "values", "correct",
 
 
 def report_rows(scores: list[CorpusScore]) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for s in scores:
         g = s.entry.gold
         c = s.counts()

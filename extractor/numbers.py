@@ -137,13 +137,18 @@ _NOT_OUTCOME = r"(?!(?:案件)?(?:败诉|被?纠错|被撤销))"  # "未发生�
 ZERO_PHRASES: tuple[tuple[str, str], ...] = (
     ("requests", rf"{_WHEN}?(?:未|没有)(?:收到|受理|接到|接收)(?:任何)?(?:政府)?信息公开(?:的)?申请"),
     ("requests", rf"{_WHEN}无(?:依申请公开|(?:政府)?信息公开申请)"),
+    # "未发生…行政复议、行政诉讼和行政申诉案件": all three (before the pair, which it holds)
+    (
+        "review_litigation_appeals",
+        _NONE_HAPPENED + r"行政复议、(?:被)?(?:提起)?行政诉讼(?:和|及|、)行政申诉" + _NOT_OUTCOME,
+    ),
     ("review_litigation", _NONE_HAPPENED + _BOTH + _NOT_OUTCOME),
     ("review_litigation", r"行政复议(?:、|和|及|或)行政诉讼(?:案件)?(?:数量?)?均为(?:0|零)"),
     ("review", _NONE_HAPPENED + "行政复议" + _NOT_OUTCOME),
     ("litigation", _NONE_HAPPENED + "行政诉讼" + _NOT_OUTCOME),
     ("fees", r"未向申请人收取(?:任何)?费用"),
     ("fees", r"(?:依申请公开|信息公开)[^。；;\n]{0,12}?不收取(?:任何)?费用"),
-    ("fees", r"(?:未|没有)收取(?:任何)?(?:信息处理费|费用|检索费|复制费)"),
+    ("fees", r"(?:未|没有)收取(?:任何)?(?:依申请公开)?(?:政府)?(?:信息)?(?:信息处理费|费用|检索费|复制费)"),
     ("empty", r"[(（][无無][)）]"),
     ("zero", r"(?<![\d.])0(?:件|宗|条|项|次|人次|个|元)?(?![\d.])|零"),
 )

@@ -61,13 +61,13 @@ _ALL_ARE = r"(?:均|全部|都)(?:为|是|属于?|属)\s*[“\"「]?"
 # fmt: off
 RULES: tuple[Rule, ...] = (
     # proactive disclosure: total, full-text rate, categories, channels (GZ 2009/2015/2018, Shenzhen 2017)
-    _r("proactive.fulltext_electronic", r"全文电子化(?:的)?主动公开(?:政府)?信息数?", "全文电子化的主动公开信息数",
+    _r("proactive.fulltext_electronic", r"全文电子化(?:的)?主动公开(?:政府)?信息数?|主动公开电子文档(?:政府)?信息", "全文电子化的主动公开信息数",
        _PROACTIVE),
     _r("proactive.fulltext_electronic_rate", r"全文电子化(?:率)?", "全文电子化率", _PROACTIVE, "rate"),
     _r("proactive.total", r"主动公开(?:了)?(?:政府)?信息(?:数|总数)?", "主动公开政府信息", _PROACTIVE),
-    _r("proactive.category.organization", r"(?:组织机构|机构职能)类(?:的)?信息", "组织机构类信息", _PROACTIVE),
+    _r("proactive.category.organization", r"(?:组织机构|机构职能)类(?:的)?(?:信息)?", "组织机构类信息", _PROACTIVE),
     _r("proactive.category.regulations", r"规章类(?:的)?信息", "规章类信息", _PROACTIVE),
-    _r("proactive.category.normative_docs", r"规范性文件类(?:的)?信息", "规范性文件类信息", _PROACTIVE),
+    _r("proactive.category.normative_docs", r"规范性文件类(?:的)?(?:信息)?", "规范性文件类信息", _PROACTIVE),
     _r("proactive.category.other_docs", r"(?:部门|其他)(?:文件|档案)类(?:的)?信息", "部门文件类信息", _PROACTIVE),
     _r("proactive.category.dynamics", r"动态类(?:的)?信息|工作动态", "动态类信息", _PROACTIVE),
     _r("proactive.category.enforcement", r"行政执法类(?:的)?信息", "行政执法类信息", _PROACTIVE),
@@ -83,33 +83,35 @@ RULES: tuple[Rule, ...] = (
        _PROACTIVE),
     _r("proactive.channel.weibo_wechat", r"通过(?:政务)?微博、?微信(?:发布|公开)(?:政府)?信息", "通过微博微信发布信息",
        _PROACTIVE),
-    _r("proactive.channel.media", r"通过(?:新闻)?媒体(?:发布|公开)(?:政府)?信息", "通过新闻媒体发布信息", _PROACTIVE),
+    _r("proactive.channel.media", r"通过(?:新闻)?媒体(?:发布|公开)(?:政府)?信息|报刊、?广播、?电视(?:等媒体)?(?:发布|公开)(?:政府)?信息", "通过新闻媒体发布信息", _PROACTIVE),
     # response and interpretation (2014 statistics table era)
     _r("response.total", r"回应(?:公众|社会)关注(?:热点|焦点)(?:或|和|及)?重大舆情(?:次数)?", "回应公众关注热点或重大舆情",
        _PROACTIVE),
     _r("response.press_conferences", r"举办(?:新闻)?发布会", "举办新闻发布会", _PROACTIVE),
-    _r("response.online_interviews", r"组织(?:政府网站)?(?:在线|线上)访谈", "组织政府网站在线访谈", _PROACTIVE),
-    _r("response.interpretations", r"发布(?:政策)?解读稿(?:件)?", "发布政策解读稿", _PROACTIVE),
-    _r("response.weibo_wechat", r"通过(?:政务)?微博、?微信回应事件", "通过微博微信回应事件", _PROACTIVE),
-    _r("response.media_other", r"通过新闻媒体等其他方式回应事件", "通过新闻媒体等其他方式回应事件", _PROACTIVE),
+    _r("response.online_interviews", r"(?:组织|开展)?(?:政府网站)?(?:在线|线上)访谈(?:活动)?", "组织政府网站在线访谈", _PROACTIVE),
+    _r("response.interpretations", r"发布(?:政策)?解读稿(?:件)?|政策解读稿(?:件)?发布", "发布政策解读稿", _PROACTIVE),
+    _r("response.weibo_wechat", r"(?:通过)?(?:政务)?微博、?微信回应(?:事件)?", "通过微博微信回应事件", _PROACTIVE),
+    _r("response.media_other", r"(?:通过新闻媒体等)?其他方式回应(?:事件)?", "通过新闻媒体等其他方式回应事件", _PROACTIVE),
     # requests: volume, channels, answers, legacy outcomes
     _r("requests.received", r"(?:收到|受理|接收|接到)(?:政府)?信息公开(?:的)?申请|(?:依申请公开)?申请总数|收到申请数",
        "收到信息公开申请", _REQUESTS),
     _r("requests.answered", r"答复(?:政府)?信息公开(?:的)?申请|对申请的答复总数|申请答复数", "答复信息公开申请",
        _REQUESTS),
     _r("requests.catalog_entries", r"依申请公开信息目录数", "依申请公开信息目录数", _REQUESTS),
+    # "制作政府信息…条，其中主动公开…条，作为依申请公开…条" (2014 statistics-table era): the on-request catalogue
+    _r("requests.catalog_entries", r"作为依申请公开(?:的)?(?:政府)?(?:信息)?", "作为依申请公开", _PROACTIVE | _REQUESTS),
     _r("requests.channel.online", r"(?:网上|网络|在线)申请(?:数)?", "网上申请", _REQUESTS),
     _r("requests.channel.letter", r"信函申请(?:数)?", "信函申请", _REQUESTS),
     _r("requests.channel.in_person", r"当面申请(?:数)?", "当面申请", _REQUESTS),
-    _r("requests.channel.fax", r"传真申请(?:数)?", "传真申请", _REQUESTS),
-    _r("requests.channel.email", r"电子邮件申请(?:数)?", "电子邮件申请", _REQUESTS),
+    _r("requests.channel.fax", r"传真(?:申请|提交)(?:数)?", "传真申请", _REQUESTS),
+    _r("requests.channel.email", r"电子邮件(?:申请|提交)(?:数)?", "电子邮件申请", _REQUESTS),
     _r("requests.channel.phone", r"电话申请(?:数)?", "电话申请", _REQUESTS),
     _r("requests.channel.other", r"其他形式申请(?:数)?", "其他形式申请", _REQUESTS),
-    _r("requests.legacy.already_public", r"属(?:于)?已主动公开(?:的)?范围", "属已主动公开范围", _REQUESTS),
+    _r("requests.legacy.already_public", r"属(?:于)?已主动公开(?:的)?范围(?:的)?(?:信息)?", "属已主动公开范围", _REQUESTS),
     _r("requests.legacy.partial", r"同意部分公开", "同意部分公开", _REQUESTS),
     _r("requests.legacy.denied", r"不同意公开", "不同意公开", _REQUESTS),
     _r("requests.legacy.granted", r"(?<!不)同意公开", "同意公开", _REQUESTS),
-    _r("requests.legacy.not_gov_info", r"不属于政府信息(?:公开)?范围|非《(?:条例|规定)》所指(?:的)?政府信息",
+    _r("requests.legacy.not_gov_info", r"不属于政府信息(?:公开)?范围|(?:非|不是)《(?:条例|规定)》所指(?:的)?政府信息",
        "不属于政府信息公开范围", _REQUESTS),
     _r("requests.legacy.not_this_agency_or_nonexistent", r"非本机关或信息不存在", "非本机关或信息不存在", _REQUESTS),
     _r("requests.legacy.not_this_agency", r"不属于本(?:行政)?机关(?:公开|职责)(?:范围)?|非本(?:行政)?机关(?:政府)?信息",
@@ -117,7 +119,7 @@ RULES: tuple[Rule, ...] = (
     _r("requests.legacy.nonexistent", r"申请(?:的)?信息不存在", "申请信息不存在", _REQUESTS),
     _r("requests.legacy.irrelevant_to_needs", r"与(?:申请人)?(?:自身)?生产生活科研(?:等)?(?:特殊)?需要无关",
        "与生产生活科研需要无关", _REQUESTS),
-    _r("requests.legacy.unclear", r"申请内容不明确", "申请内容不明确", _REQUESTS),
+    _r("requests.legacy.unclear", r"申请内容不明确|告知作出更改补充", "申请内容不明确", _REQUESTS),
     _r("requests.legacy.other_route", r"告知通过其他途径办理", "告知通过其他途径办理", _REQUESTS),
     _r("requests.legacy.other", r"其他答复情形", "其他答复情形", _REQUESTS),
     # collective phrases: the number comes first and every request got the same answer
@@ -143,7 +145,7 @@ RULES: tuple[Rule, ...] = (
     _r("consult.phone", r"咨询电话接听(?:数)?|电话咨询|接听(?:咨询)?电话", "咨询电话接听"),
     _r("consult.onsite", r"现场咨询(?:数量|人数)?|来访咨询|现场接待(?:人数)?", "现场咨询"),
     _r("consult.online", r"网上咨询(?:数量?)?|网络咨询|在线咨询", "网上咨询"),
-    _r("consult.web_visits", r"网站(?:的)?(?:专栏)?(?:页面)?访问量", "网站访问量"),
+    _r("consult.web_visits", r"网站(?:的)?(?:政府信息公开)?(?:专栏)?(?:页面)?访问量", "网站访问量"),
     # complaints
     _r("complaints.total",
        r"(?:办理|受理|收到|接到|处理)(?:了)?(?:相关|(?:政府)?信息公开(?:类)?)?(?:的)?(?:投诉举报|举报投诉)"
@@ -153,12 +155,14 @@ RULES: tuple[Rule, ...] = (
 
 _ZERO_CODES: dict[str, tuple[str, ...]] = {
     "requests": ("requests.received",),
+    "review_litigation_appeals": ("review.total", "litigation.total", "appeals.total"),
     "review_litigation": ("review.total", "litigation.total"),
     "review": ("review.total",),
     "litigation": ("litigation.total",),
     "fees": ("fees.amount",),
 }
 _ZERO_ROWS = {"requests": "未收到信息公开申请", "review_litigation": "未发生行政复议或行政诉讼",
+              "review_litigation_appeals": "未发生行政复议、行政诉讼和行政申诉",
               "review": "未发生行政复议", "litigation": "未发生行政诉讼", "fees": "未收取费用"}  # fmt: skip
 ZERO_RULES: tuple[Rule, ...] = tuple(
     Rule(_ZERO_CODES[topic], pattern, _ZERO_ROWS[topic], value="zero")

@@ -733,11 +733,17 @@ _APPX_ANCHOR_RE = re.compile(r"附\s*表\s*(\d+)|^[^\n。，,]{0,30}统\s*计\s*
 _APPX_NUMBERED_RE = re.compile(r"附\s*表\s*(\d+)")  # the first branch alone
 _APPX_FU_RE = re.compile("附")
 _APPX_STAT_TABLE_RE = re.compile(r"统\s*计\s*表")
+# A statistics table's header row (local pre-2019 forms: 指标名称 | 计量单位 | 本年度 | 历年累计); the group is empty
+# so the zone is named like an unnumbered 附表
+_APPX_HEADER_RE = re.compile(r"指\s*标\s*名\s*称()")
+_APPX_HEADER_REACH = 200  # a header this close after a 附表 anchor belongs to it
 _APPX_ZONE_MAX = 2500  # a 附表 ends at the next one, at the first full stop (prose) or after this many characters
 _APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("_skip", ("否决公开答复",)),
+    ("_skip", ("否决公开答复", "信函、传真", "减免金额")),  # no code: a super-group, two channels, waivers
     ("proactive.fulltext_electronic", ("全文电子化",)),
-    ("proactive.total", ("主动公开信息数", "主动公开信息总数", "主动公开政府信息数")),
+    ("proactive.total", ("主动公开信息数", "主动公开信息总数", "主动公开政府信息数", "主动公开文件数")),
+    ("proactive.channel.website", ("政府网站公开数", "网站公开数")),
+    ("proactive.channel.gazette", ("政府公报公开数", "政府公报数", "公报公开数")),
     ("proactive.category.organization", ("组织机构", "机构职能")),
     ("proactive.category.rules_internal", ("规章制度",)),
     ("proactive.category.regulations", ("规章",)),
@@ -762,7 +768,7 @@ _APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("requests.received", ("申请总数", "收到申请数", "受理申请数")),
     ("requests.answered", ("答复总数", "申请答复数", "已答复数")),
     ("requests.legacy.partial", ("同意部分公开",)),
-    ("requests.legacy.denied", ("不同意公开",)),
+    ("requests.legacy.denied", ("不同意公开", "不予公开答复")),
     ("requests.legacy.granted", ("同意公开",)),
     ("requests.legacy.already_public", ("已主动公开",)),
     ("requests.legacy.not_gov_info", ("不属于政府信息公开范围", "非政府信息", "不是政府信息")),
@@ -773,13 +779,13 @@ _APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("requests.legacy.unclear", ("申请内容不明确",)),
     ("requests.legacy.other_route", ("其他途径",)),
     ("requests.legacy.duplicate", ("重复申请",)),
-    ("requests.legacy.other", ("其他答复",)),
+    ("requests.legacy.other", ("其他答复", "其他类型答复")),
     ("consult.total", ("接受咨询", "咨询总数")),
     ("consult.phone", ("咨询电话", "电话咨询")),
     ("consult.onsite", ("现场咨询", "现场接待")),
     ("consult.online", ("网上咨询", "网络咨询")),
     ("consult.web_visits", ("访问量",)),
-    ("complaints.total", ("投诉举报", "举报投诉")),
+    ("complaints.total", ("投诉举报", "举报投诉", "行政申诉、举报")),
     ("review.total", ("行政复议",)),
     ("litigation.total", ("行政诉讼",)),
     ("appeals.total", ("行政申诉", "申诉数")),
@@ -1161,6 +1167,17 @@ class _Zone:
 
 
 def _appendix_anchors(text: str) -> list[re.Match[str]]:
+    """The 附表 anchors, and the header of a statistics table that has none (``指标名称 计量单位 …``)."""
+    anchors = _numbered_anchors(text)
+    headers = list(_APPX_HEADER_RE.finditer(text))
+    if not headers:
+        return anchors
+    taken = [(a.start(), a.end() + _APPX_HEADER_REACH) for a in anchors]
+    extra = [h for h in headers if not any(a <= h.start() <= b for a, b in taken)]
+    return sorted([*anchors, *extra], key=lambda m: m.start())
+
+
+def _numbered_anchors(text: str) -> list[re.Match[str]]:
     """``list(_APPX_ANCHOR_RE.finditer(text))``, trying the pattern only where a match can start."""
     tables = [m.start() for m in _APPX_STAT_TABLE_RE.finditer(text)]
     if not tables:  # the second branch never matches: the first alone finds the same matches

@@ -293,6 +293,55 @@ SENTENCES: dict[str, tuple[str, str, set[tuple[str, int | float, str]]]] = {
             ("response.interpretations", 520, "exact"),
         },
     ),
+    # 2014 statistics-table wordings (Sanming-style prose; made-up figures)
+    "categories-without-xinxi": (
+        "其中机构职能类412条，政策、规范性文件类388条。",
+        "proactive",
+        {("proactive.category.organization", 412, "exact"), ("proactive.category.normative_docs", 388, "exact")},
+    ),
+    "electronic-documents": (
+        "各部门主动公开电子文档政府信息2750条。",
+        "proactive",
+        {("proactive.fulltext_electronic", 2750, "exact")},
+    ),
+    "catalog-as-on-request": (
+        "共制作政府信息900条，其中主动公开700条，作为依申请公开120条。",
+        "proactive",
+        {("requests.catalog_entries", 120, "exact")},
+    ),
+    "response-2014-short": (
+        "政府网站在线访谈9次，微博微信回应31次，其他方式回应4次。",
+        "proactive",
+        {
+            ("response.online_interviews", 9, "exact"),
+            ("response.weibo_wechat", 31, "exact"),
+            ("response.media_other", 4, "exact"),
+        },
+    ),
+    "channels-submitted": (
+        "传真提交2条，电子邮件提交3条。",
+        "requests",
+        {("requests.channel.fax", 2, "exact"), ("requests.channel.email", 3, "exact")},
+    ),
+    "legacy-2014-wordings": (
+        "属于已主动公开范围信息14条，不是《条例》所指政府信息2条，告知作出更改补充0条。",
+        "requests",
+        {
+            ("requests.legacy.already_public", 14, "exact"),
+            ("requests.legacy.not_gov_info", 2, "exact"),
+            ("requests.legacy.unclear", 0, "exact"),
+        },
+    ),
+    "three-way-zero": (
+        "全年未发生因政府信息公开产生的行政复议、行政诉讼和行政申诉案件。",
+        "review_litigation",
+        {("review.total", 0, "exact"), ("litigation.total", 0, "exact"), ("appeals.total", 0, "exact")},
+    ),
+    "no-fee-of-any-kind": (
+        "各级机关没有收取任何依申请公开信息费用。",
+        "fees",
+        {("fees.amount", 0, "exact")},
+    ),
 }
 
 

@@ -259,6 +259,34 @@ def test_gz2009_appendix(squeeze: bool) -> None:
     assert_spans(text, list(got.values()))
 
 
+def test_statistics_table_with_header_and_cumulative_column() -> None:
+    """A local pre-2019 form: 指标名称 | 计量单位 | this year | 历年累计, one cell per line, no 附表 number: the
+    year's column is read, never the cumulative one."""
+    rows = [
+        ("指标名称", "计量单位", "2016年", "历年累计"),
+        ("主动公开文件数", "条", "9100", "88000"),
+        ("其中：1.政府网站公开数", "条", "8800", "70000"),
+        ("2.政府公报数", "条", "0", "0"),
+        ("受理政府信息公开申请总数", "条", "40", "500"),
+        ("3.信函、传真申请数", "条", "6", "50"),
+        ("3.不予公开答复数", "条", "2", "9"),
+        ("4.其他类型答复数", "条", "5", "30"),
+        ("政府信息公开收费减免金额", "元", "0", "0"),
+        ("接受行政申诉、举报数", "件", "1", "3"),
+    ]
+    text = normalize("（二）附表。\n" + "\n".join(cell for row in rows for cell in row) + "\n")
+    got = {c.code: c.value for c in parse_tables(text)}
+    assert got == {
+        "proactive.total": 9100,
+        "proactive.channel.website": 8800,
+        "proactive.channel.gazette": 0,
+        "requests.received": 40,
+        "requests.legacy.denied": 2,
+        "requests.legacy.other": 5,
+        "complaints.total": 1,
+    }
+
+
 def test_prose_reports_yield_no_cells() -> None:
     """GZ 2018 (traditional, prose only) and Shenzhen 2017 have no table: prose numbers are not cells."""
     assert parse_tables(seed("002")) == []

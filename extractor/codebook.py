@@ -48,3 +48,16 @@ def numeric_codes() -> list[str]:
 
 def unit_of(code: str) -> str:
     return codebook()[code].unit
+
+
+@cache
+def era_codes(template: str) -> frozenset[str] | None:
+    """The codes a report of this template can hold (codebook eras), or None when the template does not say
+    (hybrid, unknown): a 2020 report has no 附表 channels, a 2009 one no 表三."""
+    if template in ("ogi2019", "ogi2021"):
+        wanted = {template, "all"}
+    elif template.startswith("pre2019"):
+        wanted = {"pre2019", "all"}
+    else:
+        return None
+    return frozenset(c.code for c in codebook().values() if wanted.intersection(c.eras))

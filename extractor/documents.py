@@ -654,11 +654,52 @@ def read_document(path: Path | str) -> Document:
     kind = _kind_of(p, raw)
     try:
         original, encoding = _READERS[kind](p, raw)
+        if kind == "txt" and (embedded := embedded_html(original)) is not None:
+            # a page's HTML saved as text, or held in a JavaScript string: read as the page it is
+            kind, original = "html", _html_text(p, embedded)
     except InputError:
         raise
     except Exception as e:  # the boundary: whatever a parser library raises on a bad file becomes an InputError
         raise InputError(p, f"cannot read as {kind}: {type(e).__name__}: {_one_line(str(e))}") from e
     return _document(p, kind, encoding, original, hashlib.sha256(raw).hexdigest())
+
+
+# HTML markup inside a text file: enough block tags to be a page, not a stray "<" in prose.
+_HTML_TAG_RE = re.compile(r"<(?:p|td|tr|table|br|div|span|th)\b[^<>]{0,400}>|</(?:p|td|tr|table|div|span|th)>", re.I)
+_MIN_HTML_TAGS = 20
+# A JavaScript/JSON string literal: "…" or '…' with backslash escapes (kept to one line, as a literal must be).
+_JS_STRING_RE = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
+_JS_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "", "f": "", "v": "", "0": ""}
+
+
+def embedded_html(text: str) -> str | None:
+    """The HTML a text file holds, or None. Markup in a JavaScript string (``let content = "<p>…"``) is unquoted and
+    unescaped first; markup in the text itself is taken as it is."""
+    if len(_HTML_TAG_RE.findall(text[:200_000])) < _MIN_HTML_TAGS:
+        return None
+    literals = [m.group(1) if m.group(1) is not None else m.group(2) for m in _JS_STRING_RE.finditer(text)]
+    marked = [s for s in literals if len(_HTML_TAG_RE.findall(s)) >= _MIN_HTML_TAGS]
+    if not marked:
+        return text
+    return "\n".join(_JS_ESCAPE_RE.sub(_unescape_js, s) for s in marked)
+
+
+def _unescape_js(m: re.Match[str]) -> str:
+    code = m.group(1)
+    if len(code) > 1:
+        return chr(int(code[1:], 16))
+    return _JS_ESCAPES.get(code, code)
+
+
+def _html_text(path: Path, html: str) -> str:
+    from selectolax.lexbor import LexborHTMLParser
+
+    body = LexborHTMLParser(html).body
+    text = _clean_lines(_node_text(body)) if body is not None else ""
+    if not text.strip():
+        raise InputError(path, "no text in the HTML held in the file")
+    return text
 
 
 def raw_text(path: Path | str) -> str:

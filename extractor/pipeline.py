@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import identities, rules
-from .codebook import codebook
+from .codebook import codebook, era_codes
 from .config import Settings
 from .documents import Document, read_document, supported
 from .errors import ExtractorError, InputError, ModelOutputError, NotAReportError, OutputError, describe
@@ -221,14 +221,8 @@ def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, recor
 
 def _era_filter(template: str) -> Callable[[str], bool]:
     """Only ask for codes the report's template can hold (codebook eras): a 2020 report has no 附表 channels."""
-    if template in ("ogi2019", "ogi2021"):
-        wanted = {template, "all"}
-    elif template.startswith("pre2019"):
-        wanted = {"pre2019", "all"}
-    else:
-        return lambda code: True
-    book = codebook()
-    return lambda code: bool(wanted.intersection(book[code].eras))
+    allowed = era_codes(template)
+    return (lambda code: True) if allowed is None else allowed.__contains__
 
 
 def _read_here(record: ReportRecord, code: str, kind: SectionKind) -> bool:

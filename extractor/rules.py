@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 
-from .codebook import codebook
+from .codebook import codebook, era_codes
 from .documents import Document
 from .lists import split_problems
 from .models import (
@@ -148,6 +148,7 @@ def extract(doc: Document, split: Split) -> RulesOutput:
     out = RulesOutput()
     kept: dict[str, Quantity] = {}
     text = doc.normalized
+    allowed = era_codes(split.template)  # a code of another era is a misreading (a 2020 report has no 答复总数)
     sections = split.sections
     # sections in order and apart (as split_sections makes them): the one holding a cell is the only one, and the
     # table cells come in order, so the section of the cell before is tried first
@@ -156,13 +157,13 @@ def extract(doc: Document, split: Split) -> RulesOutput:
     for cell in parse_tables(text):
         if not (disjoint and sec is not None and sec.start <= cell.start < sec.end):
             sec = section_at(split, cell.start)
-        if not _known(out, kept, cell.code, cell.value):
+        if (allowed is None or cell.code in allowed) and not _known(out, kept, cell.code, cell.value):
             _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None), kept)
     shares: list[tuple[str, float, int, int]] = []
     for sec in split.sections:
         body = text[sec.start : sec.end]
         for cell in extract_prose(body, sec.kind):
-            if not _known(out, kept, cell.code, cell.value):
+            if (allowed is None or cell.code in allowed) and not _known(out, kept, cell.code, cell.value):
                 _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start), kept)
             share = _SHARE.match(body, cell.end)
             if share and cell.value is not None:

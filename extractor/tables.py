@@ -495,6 +495,10 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = Non
     exhaustive = True
     if n == ncols:
         candidates.append(_vals(core, spec))
+    elif n > ncols and sum(t.kind != "empty" for t in core) == ncols and any(t.kind == "empty" for t in core):
+        # an HTML cell spanning two columns leaves an empty one beside it ("规章\t13\t13\t\t524"): with exactly
+        # one token per column left, the empties are the span's, not blank cells
+        candidates.append(_vals([t for t in core if t.kind != "empty"], spec))
     elif n > ncols:
         if n - ncols > _MAX_WINDOWS:
             candidates.append(_vals(core[:ncols], spec))

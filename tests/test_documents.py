@@ -781,3 +781,36 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
         "规章\t8\t8\t239",
         "三、收到和处理政府信息公开申请情况",
     ]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# HTML held in a text file
+# --------------------------------------------------------------------------------------------------------------------
+
+_PAGE_ROWS = "".join(f'<tr><td>行{i}</td><td colspan="2">{i}</td><td>{i * 2}</td></tr>' for i in range(12))
+_PAGE = f"<p>一、总体情况</p><p>本机关全年主动公开政府信息35条。</p><table>{_PAGE_ROWS}</table>"
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "suffix"),
+    [
+        (lambda html: html, ".txt"),  # the page's HTML saved as text
+        (lambda html: 'var a = 1;\nlet content = "' + html.replace('"', '\\"') + '"\nlet b = [];\n', ".js"),
+        (lambda html: '{"title": "x", "content": "' + html.replace('"', '\\"').replace("/", "\\/") + '"}', ".json"),
+    ],
+    ids=["html-in-txt", "javascript-string", "json-string"],
+)
+def test_html_held_in_a_text_file_is_read_as_html(wrapper: Callable[[str], str], suffix: str, tmp_path: Path) -> None:
+    path = tmp_path / f"page{suffix}"
+    path.write_text(wrapper(_PAGE), encoding="utf-8")
+    doc = read_document(path)
+    assert doc.kind == "html"
+    assert "<" not in doc.original and "\\" not in doc.original
+    assert "本机关全年主动公开政府信息35条。" in doc.original
+    assert "行3\t3\t\t6" in doc.original  # table cells apart, the colspan's empty column kept
+
+
+def test_a_few_angle_brackets_in_prose_stay_text(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("一、总体情况\n收到申请<10件，其中<p>标记说明。\n", encoding="utf-8")
+    assert read_document(path).kind == "txt"

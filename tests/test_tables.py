@@ -287,6 +287,17 @@ def test_statistics_table_with_header_and_cumulative_column() -> None:
     }
 
 
+def test_a_colspan_gap_in_a_table2_row_is_not_a_blank_cell() -> None:
+    """HTML tables with a cell spanning two columns leave an empty one beside it (Shanghai 2019)."""
+    text = normalize(
+        "第二十条第（一）项\t\t\t\t\n信息内容\t本年新制作数量\t本年新公开数量\t\t对外公开总数量\n"
+        "规章\t13\t13\t\t524\n规范性文件\t60\t60\t\t368\n"
+    )
+    got = {c.code: c.value for c in parse_tables(text)}
+    assert got["art20.regulations.total_published"] == 524
+    assert got["art20.normative_docs.new_published"] == 60
+
+
 def test_prose_reports_yield_no_cells() -> None:
     """GZ 2018 (traditional, prose only) and Shenzhen 2017 have no table: prose numbers are not cells."""
     assert parse_tables(seed("002")) == []

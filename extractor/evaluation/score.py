@@ -125,7 +125,8 @@ def _spurious(gold: Gold, record: ReportRecord, used: set[str]) -> list[FieldRes
     out: list[FieldResult] = []
     labelled = {v.code for v in gold.values}
     for code, q in record.indicators.items():
-        if q.derived or q.value is None or code in labelled or code in used:
+        # derived values and imputed zeros (a blank cell the identities allow as 0) are not printed claims
+        if q.derived or q.imputed_zero or q.value is None or code in labelled or code in used:
             continue
         alias = ALIASES.get(code)
         alias_gold = gold.value_of(alias) if alias else None

@@ -361,6 +361,8 @@ def _normalize(text: str) -> tuple[str, array[int], Script]:
         out, offsets = text, _identity(len(text))
     out = _half_width(out)
     out, offsets = _apply(out, offsets, _space_edits(out))
+    if "|" in out:
+        out, offsets = _apply(out, offsets, _markdown_edits(out))
     out, offsets = _apply(out, offsets, _noise_edits(out))
     return out, offsets, script
 
@@ -581,6 +583,34 @@ def _space_edits(text: str) -> list[_Edit]:
         edits.extend((m.start(), m.start() + 1, "" if m.group(1) else "\n") for m in _CR.finditer(text))
     edits.extend((m.start(), m.end(), "") for m in _DIGIT_CJK_SPACES.finditer(text))
     edits.sort()
+    return edits
+
+
+# Markdown tables (PDF/OCR-to-markdown conversions): a row "| a | b |" becomes "a<TAB>b", as an HTML table's row
+# does, and the "|---|---|" rule under a header goes.
+_MD_ROW_RE = re.compile(r"^[ \t]*\|(?P<body>[^\n]*\|)[ \t]*$", re.MULTILINE)
+_MD_RULE_RE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*:?-*:?[ \t]*")
+_MD_PIPE_RE = re.compile(r"[ \t]*\|[ \t]*")
+
+
+def _markdown_edits(text: str) -> list[_Edit]:
+    edits: list[_Edit] = []
+    for m in _MD_ROW_RE.finditer(text):
+        start, end = m.start(), m.end()
+        if _MD_RULE_RE.fullmatch(text, start, end):
+            edits.append((start, end + 1 if text.startswith("\n", end) else end, ""))  # the line and its break
+            continue
+        pipes = list(_MD_PIPE_RE.finditer(text, start, end))
+        if len(pipes) < 3:  # "| x |" is no table row
+            continue
+        for i, pipe in enumerate(pipes):
+            a, b = pipe.start(), pipe.end()
+            if i == 0:
+                edits.append((start, b, ""))
+            elif i == len(pipes) - 1:
+                edits.append((a, end, ""))
+            else:
+                edits.append((a, b, "\t"))
     return edits
 
 

@@ -1066,8 +1066,10 @@ def _parse_t2(text: str) -> list[Cell]:
             if not any(t.kind == "num" for t in toks):
                 continue
             cols = header_cols
+            n = sum(t.kind != "empty" for t in toks)
+            if cols and len(cols) < n and n in _T2_DEFAULTS.get(item, {}):
+                cols = ()  # the header named only some of the columns the row fills: read it as the format has them
             if not cols:
-                n = sum(t.kind != "empty" for t in toks)
                 defaults = _T2_DEFAULTS.get(item, {})
                 if item == "一":
                     if era2021 is None:
@@ -1091,13 +1093,16 @@ def _trim_trailing_empties(toks: list[_Tok], ncols: int) -> list[_Tok]:
 
 
 def _t2_header(text: str, item: str, start: int, end: int) -> tuple[str, ...]:
-    found: list[tuple[int, str]] = []
+    """The block's column names in column order. A header split over two rows ("本年新 / 制作数量", a markdown or
+    HTML table) is ordered by the tab column each name sits in, then by position."""
+    found: list[tuple[int, int, str]] = []
     names = _T2_COLUMNS[item]
     for m in _T2_COL_RES[item].finditer(text, start, end):
         name = names[int((m.lastgroup or "r0")[1:])][0]
-        if all(name != n for _, n in found):
-            found.append((m.start(), name))
-    return tuple(n for _, n in sorted(found))
+        if all(name != n for _, _, n in found):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            found.append((text.count("\t", line_start, m.start()), m.start(), name))
+    return tuple(n for _, _, n in sorted(found))
 
 
 @cache

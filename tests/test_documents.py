@@ -814,3 +814,15 @@ def test_a_few_angle_brackets_in_prose_stay_text(tmp_path: Path) -> None:
     path = tmp_path / "r.txt"
     path.write_text("一、总体情况\n收到申请<10件，其中<p>标记说明。\n", encoding="utf-8")
     assert read_document(path).kind == "txt"
+
+
+def test_markdown_table_rows_become_tab_rows() -> None:
+    """PDF/OCR-to-markdown conversions: "| a | b |" reads as "a<TAB>b" (as an HTML row), the rule line goes, and
+    every normalized char still maps back to the original."""
+    md = "## 表二\n\n| 信息内容 | 本年新 | 对外公开总数量 |\n|---|:---:|---|\n|  | 制作数量 |  |\n| 规章 | 13 | 524 |\n\n正文 | 不是表格\n"
+    text, offsets = normalize(md)
+    assert "信息内容\t本年新\t对外公开总数量\n\t制作数量\t\n规章\t13\t524\n" in text
+    assert "---" not in text and "正文 | 不是表格" in text
+    for i, ch in enumerate(text):
+        if ch not in "\t\n":
+            assert md[offsets[i]] == ch

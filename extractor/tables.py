@@ -913,7 +913,7 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
     end = start
     for i, m in enumerate(matches):
         code = _T3_ROWS[int((m.lastgroup or "r0")[1:])][0]
-        limit = matches[i + 1].start() if i + 1 < len(matches) else zone_end
+        limit = _before_ordinal(text, m.end(), matches[i + 1].start()) if i + 1 < len(matches) else zone_end
         toks = _read_cells(text, m.end(), limit, _T3_SPEC.ncols)
         if not toks:
             continue
@@ -929,6 +929,17 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
     if "new" not in rows and len(rows) < 3:
         return {}, start  # a stray 本年新收 in prose, not a table
     return rows, end
+
+
+def _before_ordinal(text: str, floor: int, label: int) -> int:
+    """Where a row's cells end before the next row's label keyword at ``label``: before the label's own words and,
+    on a flattened page, before its ordinal glued to the cells ("…属于国家秘密2100003" + "2.其他法律…")."""
+    j = label
+    while j > floor and not text[j - 1].isdigit():
+        j -= 1
+    if floor < j - 1 < label - 1 and text[j] in ".．、" and text[j - 2].isdigit():
+        return j - 1  # the digit before "." opens the next label, not the previous row
+    return label
 
 
 def _solve_t3(rows: dict[str, tuple[int, _Row]]) -> list[Cell]:

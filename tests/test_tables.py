@@ -535,6 +535,16 @@ def test_a_broken_number_is_not_rejoined_against_the_row_sum() -> None:
     assert all(c.value not in (12, 15) for c in got)
 
 
+def test_flattened_rows_whose_next_label_ordinal_touches_the_digits() -> None:
+    """The issue's example: "…1.属于国家秘密2000002" + "2.其他法律…" run together as "20000022.其他法律"; the "2."
+    is the next label's number, not a digit of the row."""
+    text = normalize("（三）不予公开1.属于国家秘密20000022.其他法律行政法规禁止公开0000000（四）无法提供")
+    got = by_code(parse_tables("一、本年新收政府信息公开申请数量4100005" + text))
+    assert [got[f"requests.denied.state_secret.{c}"].value for c in APPLICANT_COLUMNS] == [2, 0, 0, 0, 0, 0, 2]
+    assert [got[f"requests.denied.law_prohibited.{c}"].value for c in APPLICANT_COLUMNS] == [0] * 7
+    assert not any(c.ambiguous for c in got.values())
+
+
 def test_run_together_table3_row_ambiguous() -> None:
     """110000011 = 1|10|0|0|0|0|11 or 11|0|0|0|0|0|11: both satisfy I2 and nothing else applies."""
     got = by_code(parse_tables("一、本年新收政府信息公开申请数量110000011\n"))

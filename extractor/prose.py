@@ -350,6 +350,10 @@ def _rule_of_group(kind: str) -> dict[str, Rule]:
     return {name: rules[int(name[1:].partition("_")[0])] for name in pattern.groupindex}
 
 
+_CUMULATIVE = re.compile(r"累计|以来|历年")
+_CUMULATIVE_REACH = 8
+
+
 def _rule_cells(text: str, kind: str) -> list[Cell]:
     pattern, _ = _compiled(kind)
     rule_of = _rule_of_group(kind)
@@ -358,6 +362,8 @@ def _rule_cells(text: str, kind: str) -> list[Cell]:
         rule = rule_of[m.lastgroup] if m.lastgroup else None
         if rule is None or _is_subset_clause(text, m.start()):
             continue
+        if rule.value != "zero" and _CUMULATIVE.search(text, max(0, m.start() - _CUMULATIVE_REACH), m.start()):
+            continue  # "《条例》实施以来，累计主动公开政府信息330613条": a running total, not the year's
         if rule.value == "zero":
             cells.extend(_cell(c, 0, m.group(), m.start(), m.end(), rule.row, None) for c in rule.codes)
             continue

@@ -1238,6 +1238,9 @@ def _read_appendix(text: str, zone: _Zone) -> list[Cell]:
     out: list[Cell] = []
     last_family = ""
     pos = zone.start
+    # a statistics table with a 历年累计 column prints two numbers a row: this year's must stand apart from the
+    # cumulative one, or the two ran together ("35382330613") and no split of them is certain
+    paired = _CUMULATIVE_RE.search(text, zone.start, min(zone.end, zone.start + _APPX_HEADER_SPAN)) is not None
     while (m := _APPX_RE.search(text, pos, zone.end)) is not None:
         pos = m.end()
         code = _APPX_ROWS[int((m.lastgroup or "r0")[1:])][0]
@@ -1247,6 +1250,10 @@ def _read_appendix(text: str, zone: _Zone) -> list[Cell]:
         if vm is None:
             continue
         pos = vm.end()
+        if paired and _TOKEN_RE.match(text, _skip_spaces(text, vm.end(), zone.end)) is None:
+            continue
+        if paired and vm.end() < zone.end and not text[vm.end()].isspace():
+            continue
         if code == "_other":
             resolved = _APPX_OTHER_BY_FAMILY.get(last_family)
             if resolved is None:
@@ -1272,6 +1279,16 @@ def _read_appendix(text: str, zone: _Zone) -> list[Cell]:
         )
         last_family = code.rsplit(".", 1)[0]
     return out
+
+
+_CUMULATIVE_RE = re.compile(r"累\s*计")
+_APPX_HEADER_SPAN = 120
+
+
+def _skip_spaces(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos].isspace():
+        pos += 1
+    return pos
 
 
 def _label_start(text: str, pos: int, floor: int) -> int:

@@ -350,7 +350,7 @@ def _rule_of_group(kind: str) -> dict[str, Rule]:
     return {name: rules[int(name[1:].partition("_")[0])] for name in pattern.groupindex}
 
 
-_CUMULATIVE = re.compile(r"累计|以来|历年")
+_CUMULATIVE = re.compile(r"(?<!年)累计|以来|历年")  # "全年累计" is the year's own total
 _CUMULATIVE_REACH = 8
 
 

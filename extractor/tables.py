@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
 from .models import APPLICANT_COLUMNS, OUTCOME_COLUMNS, Cell, Qualifier
@@ -928,7 +929,48 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
             break
     if "new" not in rows and len(rows) < 3:
         return {}, start  # a stray 本年新收 in prose, not a table
+    _fill_orphan_rows(text, rows)
     return rows, end
+
+
+# The rows of 表三 in the order the format prints them; "other" (the 2019 single row) and its 2021 sub-rows are
+# alternatives, so a gap is only filled where the codes on both sides leave no doubt.
+_T3_ORDER_2021 = tuple(code for code, _, _ in _T3_ROWS if code != "other")
+_T3_ORDER_2019 = tuple(code for code, _, _ in _T3_ROWS if not code.startswith("other."))
+_ORPHAN_LINE_RE = re.compile(r"^[^\d\n]*?(?:\d\s*[.．、]\s*)?[^\d\n]{0,30}?(?P<cells>(?:[ \t]+\d+){7})[ \t]*$", re.M)
+
+
+def _fill_orphan_rows(text: str, rows: dict[str, tuple[int, _Row]]) -> None:
+    """Rows whose label words were lost (a PDF broke "4.无正当理由大量反复申请" into "4.无" and a fragment further
+    down) by the format's row order: between two rows read, the lines holding exactly seven numbers are the rows
+    the format puts between them, when there are as many such lines as missing rows and each row's sum holds."""
+    if any(code.startswith("other.") for code in rows):
+        order = _T3_ORDER_2021
+    elif "other" in rows:
+        order = _T3_ORDER_2019
+    else:  # neither (六) form was read: gaps that would take one are left alone
+        order = tuple(c for c in _T3_ORDER_2019 if c != "other")
+    found = sorted((pos, code) for code, (pos, _) in rows.items() if code in order)
+    for (_, a), (pos_b, b) in pairwise(found):
+        ia, ib = order.index(a), order.index(b)
+        missing = [c for c in order[ia + 1 : ib] if c not in rows]
+        if not missing or len(missing) != ib - ia - 1:
+            continue
+        after = max(v.end for v in rows[a][1].readings[0])
+        lines = list(_ORPHAN_LINE_RE.finditer(text, after, pos_b))
+        if len(lines) != len(missing):
+            continue
+        readings: list[tuple[str, _Row]] = []
+        for code, line in zip(missing, lines, strict=True):
+            toks = [_Tok("num", m.start(), m.end(), m.group()) for m in re.finditer(r"\d+", line.group("cells"))]
+            toks = [t._replace(start=t.start + line.start("cells"), end=t.end + line.start("cells")) for t in toks]
+            vals = _vals(toks, _T3_SPEC)
+            if not _sum_ok(vals, _T3_SPEC):
+                break
+            readings.append((code, _Row([vals])))
+        else:
+            for code, row in readings:
+                rows[code] = (row.readings[0][0].start, row)
 
 
 def _before_ordinal(text: str, floor: int, label: int) -> int:

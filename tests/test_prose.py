@@ -342,6 +342,11 @@ SENTENCES: dict[str, tuple[str, str, set[tuple[str, int | float, str]]]] = {
         "fees",
         {("fees.amount", 0, "exact")},
     ),
+    "year-to-date-total-is-the-year": (
+        "2022年全年累计主动公开政府信息15836件。",
+        "proactive",
+        {("proactive.total", 15836, "exact")},
+    ),
     "cumulative-is-not-the-year": (
         "全年主动公开政府信息3538条。《条例》实施以来，累计主动公开政府信息33061条，共受理申请200件。",
         "proactive",

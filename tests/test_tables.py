@@ -545,6 +545,19 @@ def test_flattened_rows_whose_next_label_ordinal_touches_the_digits() -> None:
     assert not any(c.ambiguous for c in got.values())
 
 
+def test_a_row_whose_label_words_were_lost_is_placed_by_the_row_order() -> None:
+    """A PDF broke "4.无正当理由大量反复申请" into "4.无" and a fragment below a repeated header: between 3. and 5.
+    of (五), the one line of seven numbers is row 4; with two candidate lines for one gap nothing is placed."""
+    head = "一、本年新收政府信息公开申请数量\t3\t0\t0\t0\t0\t0\t3\n(五)不予处理\t1.信访举报投诉类申请\t0\t0\t0\t0\t0\t0\t0\n"
+    rows = "3.要求提供公开出版物\t0\t0\t0\t0\t0\t0\t0\n4.无\t2\t0\t0\t0\t1\t0\t3\n申请人情况\n正当\n理由\n"
+    tail = "5.要求行政机关确认或重新出具已获取信息\t0\t0\t0\t0\t0\t0\t0\n(六)其他处理\t0\t0\t0\t0\t0\t0\t0\n"
+    got = by_code(parse_tables(normalize(head + rows + tail)))
+    assert [got[f"requests.not_processed.mass_repeat.{c}"].value for c in APPLICANT_COLUMNS] == [2, 0, 0, 0, 1, 0, 3]
+    doubled = rows.replace("4.无\t2\t0\t0\t0\t1\t0\t3\n", "4.无\t2\t0\t0\t0\t1\t0\t3\n\t1\t0\t0\t0\t0\t0\t1\n")
+    got = by_code(parse_tables(normalize(head + doubled + tail)))
+    assert "requests.not_processed.mass_repeat.total" not in got
+
+
 def test_run_together_table3_row_ambiguous() -> None:
     """110000011 = 1|10|0|0|0|0|11 or 11|0|0|0|0|0|11: both satisfy I2 and nothing else applies."""
     got = by_code(parse_tables("一、本年新收政府信息公开申请数量110000011\n"))

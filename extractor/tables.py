@@ -220,6 +220,12 @@ def _read_cells(text: str, pos: int, limit: int, ncols: int, *, first_is_label: 
     return _read_spaced(text, pos, limit, ncols + _MAX_WINDOWS, first_is_label)
 
 
+def _stacked(text: str, toks: Sequence[_Tok]) -> bool:
+    """Whether a row's tokens (two or more) each stand on a line of their own: one cell per line."""
+    nums = [t for t in toks if t.kind != "empty"]
+    return len(nums) >= 2 and all("\n" in text[a.end : b.start] for a, b in pairwise(nums))
+
+
 def _read_spaced(text: str, pos: int, limit: int, max_tokens: int, first_is_label: bool) -> list[_Tok]:
     m = _TOKEN_RE.search(text, pos, limit)
     if m is None:
@@ -481,8 +487,14 @@ class _Budget:
         self.nodes = nodes
 
 
-def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = None) -> _Row | None:
-    """Align a row's tokens to its columns; None when nothing sensible can be read."""
+def _row_readings(
+    toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = None, *, stacked: bool = False
+) -> _Row | None:
+    """Align a row's tokens to its columns; None when nothing sensible can be read.
+
+    ``stacked``: the tokens stood on lines of their own (one cell per line), so each is a whole cell and none is
+    split; a row short of cells lost repeated lines to the copy ("0\n0\n0" kept as "0"), and is rebuilt only
+    where the row's sums leave one answer."""
     ncols = spec.ncols
     idx = [i for i, t in enumerate(toks) if t.kind != "empty"]
     if not idx:
@@ -494,6 +506,8 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = Non
     n = len(core)
     candidates: list[list[_Val]] = []
     exhaustive = True
+    if stacked and n < ncols:
+        return _rebuilt(core, spec)
     if n == ncols:
         candidates.append(_vals(core, spec))
     elif n > ncols and sum(t.kind != "empty" for t in core) == ncols and any(t.kind == "empty" for t in core):
@@ -538,6 +552,32 @@ def _row_readings(toks: list[_Tok], spec: _RowSpec, budget: _Budget | None = Non
             check = spec.plausible
             valid = [c for c in valid if check(c)] + [c for c in valid if not check(c)]
     return _Row(valid[:_MAX_READINGS], exhaustive)
+
+
+def _rebuilt(core: Sequence[_Tok], spec: _RowSpec) -> _Row | None:
+    """A one-cell-per-line row whose repeated lines the copy dropped: each token stands for one or more equal
+    cells in a row. Only readings whose sums hold are kept; none (or no sum to check) leaves the row unread, several
+    make it ambiguous: a repeat is never guessed."""
+    if not spec.sum_groups or any(t.kind == "empty" for t in core):
+        return None
+    readings: list[list[_Val]] = []
+    for counts in _compositions(spec.ncols, len(core)):
+        toks = [t for t, k in zip(core, counts, strict=True) for _ in range(k)]
+        vals = _vals(toks, spec)
+        if _sum_ok(vals, spec):
+            readings.append(vals)
+        if len(readings) >= _MAX_READINGS:
+            break
+    if not readings:
+        return None
+    return _Row(readings)
+
+
+def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
+    """Every way to write ``total`` as ``parts`` positive counts, in order."""
+    if parts == 1:
+        return [(total,)] if total >= 1 else []
+    return [(k, *rest) for k in range(1, total - parts + 2) for rest in _compositions(total - k, parts - 1)]
 
 
 _MAX_JOINS = 2  # numbers broken in two that a row may rejoin
@@ -918,7 +958,7 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
         toks = _read_cells(text, m.end(), limit, _T3_SPEC.ncols)
         if not toks:
             continue
-        row = _row_readings(toks, _T3_SPEC, budget)
+        row = _row_readings(toks, _T3_SPEC, budget, stacked=_stacked(text, toks))
         if row is None:
             continue
         if code in rows:
@@ -1131,7 +1171,7 @@ def _parse_t2(text: str) -> list[Cell]:
                 else:
                     cols = defaults.get(n) or next(iter(defaults.values()))
             spec = _t2_spec(cols, wan)
-            row = _row_readings(_trim_trailing_empties(toks, len(cols)), spec)
+            row = _row_readings(_trim_trailing_empties(toks, len(cols)), spec, stacked=_stacked(text, toks))
             if row is None:
                 continue
             seen.add(prefix)

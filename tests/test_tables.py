@@ -558,6 +558,27 @@ def test_a_row_whose_label_words_were_lost_is_placed_by_the_row_order() -> None:
     assert "requests.not_processed.mass_repeat.total" not in got
 
 
+def test_one_cell_per_line_row_that_lost_repeated_lines_is_rebuilt_by_its_sum() -> None:
+    """A crawler dropped consecutive repeated lines ("0\\n0\\n0" arrives as "0"): 35 2 0 1 38 is rebuilt as
+    35 2 0 0 0 1 38, the one reading whose sum holds."""
+    got = parse_tables(normalize("一、本年新收政府信息公开申请数量\n35\n2\n0\n1\n38\n二、上年结转"))
+    assert [c.value for c in got] == [35, 2, 0, 0, 0, 1, 38]
+    assert not any(c.ambiguous for c in got)
+
+
+def test_a_lost_repeat_that_two_readings_explain_is_ambiguous_never_guessed() -> None:
+    """1 0 1 0 2: 1|0|1|0|0|0|2 and 1|0|0|0|1|0|2 both sum right: the cells stay flagged with their alternatives."""
+    got = by_code(parse_tables(normalize("一、本年新收政府信息公开申请数量\n1\n0\n1\n0\n2\n二、上年结转")))
+    assert got["requests.new.total"].value == 2 and not got["requests.new.total"].ambiguous
+    assert got["requests.new.research"].ambiguous and got["requests.new.legal_service"].ambiguous
+
+
+def test_stacked_cells_are_never_split_into_digits() -> None:
+    """ "规章\\n13\\n524" (a repeated 13 dropped) is not 13 | 5 | 24: with no sum to check it is left unread."""
+    text = normalize("第二十条第（一）项\n信息内容\n本年新制作数量\n本年新公开数量\n对外公开总数量\n规章\n13\n524\n")
+    assert not any(c.code.startswith("art20.regulations") and c.value in (5, 24) for c in parse_tables(text))
+
+
 def test_run_together_table3_row_ambiguous() -> None:
     """110000011 = 1|10|0|0|0|0|11 or 11|0|0|0|0|0|11: both satisfy I2 and nothing else applies."""
     got = by_code(parse_tables("一、本年新收政府信息公开申请数量110000011\n"))

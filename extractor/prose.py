@@ -350,6 +350,17 @@ def _rule_of_group(kind: str) -> dict[str, Rule]:
     return {name: rules[int(name[1:].partition("_")[0])] for name in pattern.groupindex}
 
 
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _glued_to_text(text: str, n: Number) -> bool:
+    """A bare digit run (no unit) that runs straight into the next words, or ends the section, is a flattened
+    table's cells ("尚未审结总计527819五、…"), not a sentence's figure."""
+    if n.unit is not None or n.percent:
+        return False
+    return n.end == len(text) or _CJK_CHAR.match(text, n.end) is not None  # (a section may end right there)
+
+
 _CUMULATIVE = re.compile(r"(?<!年)累计|以来|历年")  # "全年累计" is the year's own total
 _CUMULATIVE_REACH = 8
 
@@ -368,7 +379,7 @@ def _rule_cells(text: str, kind: str) -> list[Cell]:
             cells.extend(_cell(c, 0, m.group(), m.start(), m.end(), rule.row, None) for c in rule.codes)
             continue
         n = _number_before(text, m.start()) if rule.number_before else match_number(text, m.end())
-        if n is None:
+        if n is None or _glued_to_text(text, n):
             continue
         value = _number_value(rule, n)
         if value is None:

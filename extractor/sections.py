@@ -228,6 +228,40 @@ def find_headings(text: str) -> list[Section]:
     return found
 
 
+# A heading run into the text around it, on a page scraped to one line: "…宣传。二、主动公开政府信息情况第二十条…".
+# The title ends at the word that closes a heading (情况, 事项 …); only tried on such pages.
+_INLINE_HEADING = re.compile(
+    rf"(?<![{_CN_ORDINALS}第(（])(?P<ord>[{_CN_ORDINALS}]{{1,2}})、(?P<title>[^。，,；;\d\n]{{2,30}}?"
+    r"(?:情况|事项|问题|措施|概述|说明|附表))"
+)
+_LONG_LINE = 300  # a "line" this long holds a flattened table or page
+
+
+def find_inline_headings(text: str) -> list[Section]:
+    """Top-level headings inside long lines, in order, each with a strictly larger ordinal than the one before."""
+    found: list[Section] = []
+    last_ordinal = 0
+    for m in _INLINE_HEADING.finditer(text):
+        kind = classify_heading(m.group("title"))
+        ordinal = _ordinal_value(m.group("ord"))
+        if kind is None or ordinal <= last_ordinal:
+            continue
+        last_ordinal = ordinal
+        found.append(Section(kind, m.group(0), m.start(), m.end()))
+    return found
+
+
+def _has_long_line(text: str) -> bool:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > _LONG_LINE:
+            return True
+        start = end + 1
+    return False
+
+
 def detect_template(text: str, year: int | None) -> TemplateKind:
     """Decide the template by table labels (domain.md §2.8); the year only separates pre-2019 from unknown."""
     hits: set[str] = set()  # {kind for kind, words in _MARKER_LITERALS.items() if any(w in text for w in words)}
@@ -268,6 +302,10 @@ def split_sections(text: str) -> Split:
     year = detect_year(text)
     template = detect_template(text, year)
     heads = find_headings(text)
+    if len(heads) < len(REQUIRED[template]) and _has_long_line(text):
+        inline = find_inline_headings(text)
+        if len(inline) > len(heads):
+            heads = inline
     sections: list[Section] = []
     if not heads:
         sections.append(Section("unknown", "", 0, len(text)))

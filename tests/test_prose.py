@@ -392,6 +392,15 @@ def test_states_nothing(text: str, kind: str) -> None:
     assert extract_prose(text, kind) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计527819五、存在的主要问题", "其他结果尚未审结总计527819"],
+    ids=["into-the-next-heading", "at-the-section-end"],
+)
+def test_a_flattened_tables_digits_are_not_a_sentences_figure(text: str) -> None:
+    assert extract_prose(text, "review_litigation") == []
+
+
 def test_percentages_never_become_counts() -> None:
     cells = extract_prose("同意公开占51%，不同意公开317宗，占3.4%。", "requests")
     assert pairs(cells) == {("requests.legacy.denied", 317)}

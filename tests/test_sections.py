@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.documents import read_document
+from extractor.documents import normalize, read_document
 from extractor.sections import classify_heading, detect_template, find_headings, split_sections
 
 from .conftest import seed_path
@@ -243,3 +243,22 @@ def test_substantive_lead_counts_chars_without_spaces() -> None:
     assert not _substantive("标题\n" + " \n" * 2000 + "字" * 198)
     assert _substantive("标题\n" + " \n" * 2000 + "字" * 199)
     assert _substantive("字" * 201) and not _substantive("字 " * 200)
+
+
+def test_headings_inline_on_a_page_scraped_to_one_line() -> None:
+    """ "…宣传。二、主动公开政府信息情况第二十条…": a page on one line still splits into its sections; table rows
+    such as "一、本年新收…" and "三、本年度办理结果" are not headings."""
+    page = (
+        "2020年政府信息公开工作年度报告一、总体情况本机关加强宣传。二、主动公开政府信息情况第二十条第（一）项规章000"
+        "三、收到和处理政府信息公开申请情况一、本年新收政府信息公开申请数量1000001三、本年度办理结果（一）予以公开1000001"
+        "四、政府信息公开行政复议、行政诉讼情况000000000000000五、存在的主要问题及改进情况一是解读不够。六、其他需要报告的事项无。"
+    )
+    split = split_sections(normalize(page)[0])
+    assert [s.kind for s in split.sections] == [
+        "overview",
+        "proactive",
+        "requests",
+        "review_litigation",
+        "problems",
+        "other",
+    ]

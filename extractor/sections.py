@@ -302,7 +302,7 @@ def split_sections(text: str) -> Split:
     year = detect_year(text)
     template = detect_template(text, year)
     heads = find_headings(text)
-    if len(heads) < len(REQUIRED[template]) and _has_long_line(text):
+    if len(heads) < max(len(REQUIRED[template]), 2) and _has_long_line(text):
         inline = find_inline_headings(text)
         if len(inline) > len(heads):
             heads = inline

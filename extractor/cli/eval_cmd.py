@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from ..errors import ConfigError
 from ..evaluation.compare import Change, Comparison, compare_runs
-from ..evaluation.corpus import REPORT_COLUMNS, TABLE_COLUMNS, report_rows
+from ..evaluation.corpus import REPORT_COLUMNS, TABLE_COLUMNS, CorpusScore, group_figures, report_rows
 from ..evaluation.corpus import markdown as corpus_markdown
 from ..evaluation.corpus import table_rows as corpus_table_rows
 from ..evaluation.report import write_html
@@ -49,6 +50,9 @@ def evaluate(
         Opt("--corpus", help="score the development corpus in this folder (docs/ + gold/) instead of the seeds"),
     ] = None,
     per_report: Annotated[bool, Opt("--per-report", help="with --corpus: also one row per report")] = False,
+    write_baseline: Annotated[
+        Path | None, Opt("--write-baseline", help="with --corpus: save the per-group figures as the tests' baseline")
+    ] = None,
 ) -> None:
     """Run configurations over the eval set, print them side by side, save runs and an HTML report."""
     if ctx.invoked_subcommand is not None:
@@ -59,9 +63,13 @@ def evaluate(
     err = Console(stderr=True)
     if corpus is not None:
         for one in [EvalConfig.parse(name) for name in config] if config else [EvalConfig("rules")]:
-            _corpus(
+            scores = _corpus(
                 one, corpus, cassettes, chosen, markdown=markdown, per_report=per_report, err=None if quiet else err
             )
+            if write_baseline is not None:
+                write_baseline.write_text(
+                    json.dumps(group_figures(scores), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+                )
         return
     configs = [EvalConfig.parse(name) for name in config] if config else list(DEFAULT_CONFIGS)
     runs = run_eval(
@@ -89,7 +97,7 @@ def _corpus(
     markdown: bool,
     per_report: bool,
     err: Console | None,
-) -> None:
+) -> list[CorpusScore]:
     scores = run_corpus(config, corpus, cassettes, mode, notice=(lambda m: err.print(f"[dim]{m}[/]")) if err else None)
     out = _stdout()
     rows = corpus_table_rows(scores)
@@ -110,6 +118,7 @@ def _corpus(
         out.print(detail)
     if markdown:
         typer.echo(corpus_markdown(rows), nl=False)
+    return scores
 
 
 @app.command("compare")

@@ -336,3 +336,12 @@ def markdown(rows: list[tuple[str, ...]], columns: tuple[str, ...] = TABLE_COLUM
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def group_figures(scores: list[CorpusScore]) -> dict[str, dict[str, float]]:
+    """Accuracy, precision and wrong values per table group (as :func:`table_rows` groups them), for a baseline."""
+    out: dict[str, dict[str, float]] = {}
+    for row in table_rows(scores):
+        group, wrong, accuracy, precision = row[0], row[4], row[7], row[8]
+        out[group] = {"accuracy": float(accuracy), "precision": float(precision), "wrong": float(wrong)}
+    return out

@@ -7,8 +7,12 @@ a fully cached rerun makes no model call and still reports what the run would ha
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import pickle
+import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +20,13 @@ from typing import Any
 import diskcache
 
 from .config import home
+from .errors import CacheError
 
 
 def cache_key(
     *,
     provider: str,
+    endpoint: str = "",
     model: str,
     prompt_version: str,
     prompt_text: str,
@@ -38,6 +44,8 @@ def cache_key(
         "sampling": sampling,
         "text_sha": hashlib.sha256(text.encode()).hexdigest(),
     }
+    if endpoint:  # another server with the same model name may answer otherwise (absent: keys of earlier runs)
+        material["endpoint"] = endpoint
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -55,10 +63,19 @@ class ResponseCache:
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or home() / "cache"
-        self._cache = diskcache.Cache(str(self.directory), size_limit=2**32)
+        try:
+            self._cache = diskcache.Cache(str(self.directory), size_limit=2**32)
+        except (sqlite3.DatabaseError, OSError) as e:
+            raise CacheError(
+                f"the response cache at {self.directory} is damaged or unusable ({type(e).__name__}: {e}); "
+                "clear it with `extractor cache clear`, or run with --no-cache"
+            ) from None
 
     def get(self, key: str) -> CachedAnswer | None:
-        raw = self._cache.get(key)
+        try:
+            raw = self._cache.get(key)
+        except (sqlite3.DatabaseError, OSError, pickle.UnpicklingError, EOFError, ValueError):
+            return None  # one damaged entry is a miss, not a failed run
         if not isinstance(raw, dict):
             return None
         try:
@@ -67,7 +84,9 @@ class ResponseCache:
             return None  # an entry from an older layout: treat as a miss
 
     def put(self, key: str, answer: CachedAnswer) -> None:
-        self._cache.set(key, answer.__dict__)
+        # a cache that cannot store costs a later run a call, never this run its answer
+        with contextlib.suppress(sqlite3.DatabaseError, OSError):
+            self._cache.set(key, answer.__dict__)
 
     def stats(self) -> dict[str, Any]:
         entries = len(self._cache)
@@ -83,3 +102,20 @@ class ResponseCache:
 
     def close(self) -> None:
         self._cache.close()
+
+
+def clear_directory(directory: Path | None = None) -> int:
+    """Delete the cache, damaged or not: entries removed through diskcache when it opens, else the folder itself
+    (returns -1 then: the count is unknown)."""
+    directory = directory or home() / "cache"
+    try:
+        cache = ResponseCache(directory)
+    except CacheError:
+        if directory.is_dir():
+            shutil.rmtree(directory)
+        elif directory.exists():
+            directory.unlink()
+        return -1
+    removed = cache.clear()
+    cache.close()
+    return removed

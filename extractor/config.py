@@ -6,6 +6,7 @@ All state (cache, models, eval runs' scratch) lives under one home folder, ``EXT
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -20,10 +21,19 @@ PROVIDERS: tuple[Provider, ...] = ("rules", "local", "openai", "hybrid")
 DEFAULT_MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4.gguf"
 
 
+def home_path() -> Path:
+    """Where the project's home folder is (``EXTRACTOR_HOME``, default ``~/.extractor``), without creating it."""
+    return Path(os.environ.get("EXTRACTOR_HOME") or Path.home() / ".extractor").expanduser()
+
+
 def home() -> Path:
-    """The project's home folder (created on first use)."""
-    path = Path(os.environ.get("EXTRACTOR_HOME") or Path.home() / ".extractor").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    """The project's home folder, created on first use by what needs it (cache, models): a run that needs
+    neither never touches it, so an unwritable home stops only the runs that must write there."""
+    path = home_path()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"EXTRACTOR_HOME {path} cannot be created: {e.strerror or e}") from None
     return path
 
 
@@ -94,8 +104,11 @@ def _coerce(name: str, raw: Any) -> Any:
 
 
 def _config_file() -> dict[str, Any]:
-    path = home() / "config.toml"
-    if not path.is_file():
+    path = home_path() / "config.toml"
+    try:
+        if not path.is_file():
+            return {}
+    except OSError:
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -137,4 +150,8 @@ def validate(s: Settings) -> Settings:
         raise ConfigError("threads must be >= 1, context size >= 512 and max tokens >= 16")
     if s.max_reasks < 0 or s.max_retries < 0:
         raise ConfigError("max reasks and max retries cannot be negative")
+    if not (math.isfinite(s.timeout) and s.timeout > 0):
+        raise ConfigError(f"timeout must be a positive number of seconds, not {s.timeout}")
+    if not (math.isfinite(s.temperature) and s.temperature >= 0):
+        raise ConfigError(f"temperature must be a number >= 0, not {s.temperature}")
     return s

@@ -31,9 +31,11 @@ import logging
 import math
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 import warnings
+import zipfile
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -757,7 +759,21 @@ def _document(path: Path, kind: Kind, encoding: str | None, original: str, sha25
     return Document(path, kind, encoding, original, normalized, script, sha256, offsets)
 
 
+MAX_INPUT_BYTES = 200 * 2**20  # a report is kilobytes to a few megabytes; a scan-heavy PDF tens of megabytes
+MAX_DOCX_XML_BYTES = 64 * 2**20  # the text parts of a .docx, uncompressed (a zip bomb inflates to gigabytes)
+
+
 def _read_bytes(path: Path) -> bytes:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from None
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        raise InputError(path, "not a regular file (a pipe, device or socket)")
+    if info.st_size > MAX_INPUT_BYTES:
+        raise InputError(path, f"{info.st_size / 2**20:.0f} MB is over the {MAX_INPUT_BYTES // 2**20} MB input limit")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -821,6 +837,9 @@ _SUPERSETS: dict[str, tuple[str, ...]] = {
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
+_STRAY_NULS = 8
+
+
 def _decode_text(path: Path, raw: bytes) -> tuple[str, str]:
     """Decode bytes strictly: BOM, then UTF-8, then BOM-less UTF-16, then detection. Never guesses with U+FFFD."""
     text, encoding = _decode_guess(path, raw)
@@ -843,9 +862,14 @@ def _decode_guess(path: Path, raw: bytes) -> tuple[str, str]:
                 raise InputError(path, f"undetectable or mixed text encoding (invalid {codec} after its BOM)") from None
     if b"\x00" in raw:  # no text encoding but UTF-16/32 has NUL bytes
         utf16 = _utf16_without_bom(raw)
-        if utf16 is None:
-            raise InputError(path, "binary file, not text")
-        return utf16
+        if utf16 is not None:
+            return utf16
+        if raw.count(b"\x00") <= _STRAY_NULS:  # a stray NUL (a copy's glitch) in otherwise valid UTF-8 text
+            try:
+                return _decode(raw.replace(b"\x00", b""), "utf-8")
+            except UnicodeDecodeError:
+                pass
+        raise InputError(path, "binary file, not text")
     try:
         return _decode(raw, "utf-8")
     except UnicodeDecodeError:
@@ -1317,7 +1341,7 @@ def _is_furniture(line: str, page_number: int, repeated: frozenset[str]) -> bool
         return True
     # A bare number at the edge is a page number when it is near the page's index (not a stray table cell).
     stripped = line.strip()
-    return stripped.isdigit() and len(stripped) <= 4 and abs(int(stripped) - page_number) <= 20
+    return stripped.isascii() and stripped.isdigit() and len(stripped) <= 4 and abs(int(stripped) - page_number) <= 20
 
 
 # ---- docx ----------------------------------------------------------------------------------------------------------
@@ -1327,6 +1351,15 @@ def _read_docx(path: Path, raw: bytes) -> tuple[str, str | None]:
     import docx
     from docx.table import Table
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            inflated = sum(i.file_size for i in archive.infolist() if i.filename.endswith((".xml", ".rels")))
+    except zipfile.BadZipFile as e:
+        raise InputError(path, f"damaged DOCX: {e}") from e
+    if inflated > MAX_DOCX_XML_BYTES:
+        raise InputError(
+            path, f"DOCX text inflates to {inflated / 2**20:.0f} MB, over the {MAX_DOCX_XML_BYTES // 2**20} MB limit"
+        )
     try:
         document = docx.Document(io.BytesIO(raw))
         blocks = [_docx_table(item) if isinstance(item, Table) else item.text for item in document.iter_inner_content()]

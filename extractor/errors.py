@@ -18,6 +18,7 @@
     │   ├── RequestRejected             4xx other than 429 (bad key, unknown model, bad request): not retried
     │   ├── ModelOutputError            the model's answer stayed invalid after the re-asks
     │   ├── CassetteMissing             replay mode, and no recorded answer for this request
+    │   ├── CacheError                  the response cache is damaged or cannot be opened
     │   └── ModelUnavailable            the local model could not be started
     └── InternalError                   a bug of ours: an invariant did not hold
 
@@ -144,6 +145,10 @@ class ModelUnavailable(RuntimeFailure):
     """The embedded model could not be found or started."""
 
 
+class CacheError(RuntimeFailure):
+    """The response cache is damaged or cannot be opened."""
+
+
 class InternalError(ExtractorError):
     """A bug of ours: an invariant did not hold. Please report it."""
 
@@ -155,3 +160,15 @@ def describe(exc: BaseException) -> dict[str, Any]:
     kind = type(exc).__name__
     message = exc.one_line() if isinstance(exc, ExtractorError) else " ".join(str(exc).split())
     return {"error": kind, "message": message}
+
+
+def describe_unexpected(exc: BaseException, path: Path | str) -> dict[str, Any]:
+    """An exception no layer expected (a bug, or memory running out on one file), for errors.jsonl: its type, its
+    message and where it was raised, so one odd report neither stops a bulk run nor hides the fault."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "extractor" in f.filename.replace("\\", "/").split("/")] or frames
+    where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno} ({ours[-1].name})" if ours else ""
+    message = " ".join(str(exc).split())[:300]
+    return {"error": type(exc).__name__, "message": f"{path}: unexpected {type(exc).__name__}{where}: {message}"}

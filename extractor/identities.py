@@ -279,7 +279,16 @@ class _Failure:
 
 
 def _evaluate(snap: _Snapshot, idn: _Identity) -> _Failure | None:
-    """The failure of ``idn``, or None when it holds or some cell is not reported (hot path: no allocations)."""
+    """The failure of ``idn``, or None when it holds or some cell is not reported (or a value is too large for a
+    float: no report prints one, so the identity is left unchecked rather than the report failed)."""
+    try:
+        return _evaluate_sums(snap, idn)
+    except OverflowError:
+        return None
+
+
+def _evaluate_sums(snap: _Snapshot, idn: _Identity) -> _Failure | None:
+    """:func:`_evaluate`'s sums (hot path: no allocations)."""
     lhs = rhs = 0.0
     tol = _EPS
     for code in idn.parts:

@@ -204,6 +204,7 @@ class ModelClient:
         if self.cache is not None:
             key = cache_key(
                 provider=self.endpoint.provider,
+                endpoint="" if self.endpoint.provider == "local" else self.endpoint.base_url,
                 model=self.endpoint.identity,
                 prompt_version=prompt.version,
                 prompt_text=prompt.sha256,

@@ -192,7 +192,7 @@ def _value(ar: str | None, cn: str | None, armul: str | None, mul2: str | None) 
     rounded = bool(armul or mul2)
     if ar is not None:
         if not rounded and "." not in ar:
-            return int(ar.replace(",", "")), False
+            return int(Decimal(ar.replace(",", ""))), False  # Decimal: no 4,300-digit limit
         number = Decimal(ar.replace(",", ""))
     else:
         number = Decimal(cn_to_int(cn or ""))

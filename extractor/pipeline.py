@@ -14,6 +14,7 @@ Output folder layout (the public contract of ``extractor extract``):
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
 import multiprocessing
@@ -39,11 +40,21 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from . import identities, rules
 from .codebook import codebook, era_codes
 from .config import Settings
 from .documents import Document, read_document, supported
-from .errors import ExtractorError, InputError, ModelOutputError, NotAReportError, OutputError, describe
+from .errors import (
+    ExtractorError,
+    InputError,
+    ModelOutputError,
+    NotAReportError,
+    OutputError,
+    describe,
+    describe_unexpected,
+)
 from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, relevant, squash
 from .meta import detect_issuer, detect_scope
 from .models import (
@@ -365,18 +376,11 @@ class RunStats:
 
 
 def _done_reports(records: Path) -> set[str]:
-    """Reports already in records.jsonl; a torn last line (a killed run) is cut off first."""
+    """Reports already in records.jsonl; a torn last line (a killed run) is cut off first, damaged lines skipped."""
     if not records.exists():
         return set()
     _truncate_torn_tail(records)
-    done: set[str] = set()
-    with records.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                done.add(json.loads(line)["report"])
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue
-    return done
+    return {data["report"] for _, data in _record_lines(records)}
 
 
 def _truncate_torn_tail(path: Path) -> None:
@@ -434,6 +438,39 @@ def run(
 ) -> RunStats:
     """Extract every input into ``out_dir``; skip reports already finished there; isolate failures."""
     prepare_out_dir(out_dir)
+    with _folder_lock(out_dir):
+        return _run(inputs, out_dir, engine, concurrency=concurrency, on_progress=on_progress)
+
+
+@contextmanager
+def _folder_lock(out_dir: Path) -> Iterator[None]:
+    """One run at a time into an output folder: a second one would write every report twice."""
+    path = out_dir / ".extractor.lock"
+    try:
+        fh = path.open("a+")
+    except OSError as e:
+        raise OutputError(out_dir, f"cannot write the output folder: {e.strerror or e}") from None
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                out_dir, "another extract run is writing to this folder; wait for it or use another -o"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _run(
+    inputs: list[Path],
+    out_dir: Path,
+    engine: Engine,
+    *,
+    concurrency: int = 1,
+    on_progress: Callable[[RunStats, str], None] | None = None,
+) -> RunStats:
     records_path, errors_path = out_dir / "records.jsonl", out_dir / "errors.jsonl"
     done = _done_reports(records_path)
     previous_errors = _read_errors(errors_path)
@@ -556,6 +593,10 @@ def _finish(path: Path, engine: Engine) -> _Done:
         record = process(path, engine)
     except (ExtractorError, OSError) as e:
         return _Done(error=describe(e if isinstance(e, ExtractorError) else InputError(path, str(e))))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:
+        return _Done(error=describe_unexpected(e, path))
     return _Done(
         record.model_dump_json(),
         len(record.sections),
@@ -630,14 +671,32 @@ class _atomic:
             os.unlink(self.tmp)
 
 
-def iter_records(out_dir: Path) -> Iterator[ReportRecord]:
-    path = out_dir / "records.jsonl"
+def iter_records(out_dir: Path, damaged: list[int] | None = None) -> Iterator[ReportRecord]:
+    """The records of an output folder. A blank or damaged line anywhere is skipped (its line number appended to
+    ``damaged`` when given), so one bad line never stops a later run or view; a torn last line is not a record."""
+    for number, data in _record_lines(out_dir / "records.jsonl", damaged):
+        try:
+            yield ReportRecord.model_validate(data)
+        except ValidationError:
+            if damaged is not None:
+                damaged.append(number)
+
+
+def _record_lines(path: Path, damaged: list[int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     if not path.exists():
         return
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.endswith("\n"):
-                yield ReportRecord.model_validate_json(line)
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.endswith("\n"):
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError:
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("report"), str):
+                yield number, data
+            elif damaged is not None:
+                damaged.append(number)
 
 
 def finding_rows(record: ReportRecord) -> list[tuple[Any, ...]]:
@@ -717,12 +776,13 @@ def export_tables(out_dir: Path) -> None:
         iw, fw = csv.writer(ind), csv.writer(fnd)
         if not path.exists():
             return
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.endswith("\n"):  # a torn last line is not a record (resume cuts it)
-                    data = json.loads(line)
-                    iw.writerows(_indicator_rows_of(data))
-                    fw.writerows(_finding_rows_of(data))
+        for _, data in _record_lines(path):  # damaged lines and a torn last line are not records
+            try:
+                rows, finds = list(_indicator_rows_of(data)), list(_finding_rows_of(data))
+            except (KeyError, TypeError, AttributeError, ValueError):
+                continue
+            iw.writerows(rows)
+            fw.writerows(finds)
 
 
 _META_ROWS = (("meta.issuer", "issuer"), ("meta.year", "year"), ("meta.template", "template"), ("meta.scope", "scope"))

@@ -86,14 +86,24 @@ def _to_number(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
+def _ascii_digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²", "①" and "⑴", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
+def _int(digits: str) -> int:
+    """``int`` of a digit string of any length (``int`` refuses more than 4,300 digits; ``Decimal`` does not)."""
+    return int(digits) if len(digits) < 4000 else int(Decimal(digits))
+
+
 def _parse_cell(raw: str, *, money: bool = False, scale: int = 1) -> tuple[int | float | None, Qualifier, str | None]:
     """A printed cell → (value, qualifier, unit). Money is returned in 元; ``scale`` applies to bare numbers.
 
     Local stand-in for extractor.numbers: digits, commas, +/-, 万/亿/万元, 多/余 and a trailing unit word.
     """
     text = raw.strip()
-    if text.isdigit() and scale == 1:  # the common case
-        return int(text), "exact", "元" if money else None
+    if _ascii_digits(text) and scale == 1:  # the common case
+        return _int(text), "exact", "元" if money else None
     if not text or _BLANK_FULL_RE.fullmatch(text):
         return None, "exact", None
     m = _NUM_FULL_RE.fullmatch(text)
@@ -126,8 +136,8 @@ def _parse_cell(raw: str, *, money: bool = False, scale: int = 1) -> tuple[int |
 def _make_val(tok: _Tok, *, money: bool = False, scale: int = 1) -> _Val:
     if tok.kind != "num":
         return _Val(None, tok.raw, tok.start, tok.end)
-    if not money and scale == 1 and tok.raw.isdigit():
-        return _Val(int(tok.raw), tok.raw, tok.start, tok.end)
+    if not money and scale == 1 and _ascii_digits(tok.raw):
+        return _Val(_int(tok.raw), tok.raw, tok.start, tok.end)
     value, qualifier, unit = _parse_cell(tok.raw, money=money, scale=scale)
     return _Val(value, tok.raw, tok.start, tok.end, qualifier, unit)
 
@@ -170,7 +180,7 @@ def _read_tab_line(text: str, pos: int, end: int, first_is_label: bool) -> tuple
             if not cell:
                 toks.append(_Tok("empty", a, a, ""))
                 continue
-            if cell.isdigit():  # the common cases, without a regex
+            if _ascii_digits(cell):  # the common cases, without a regex
                 toks.append(_Tok("num", a, b, cell))
                 continue
         elif a == b:
@@ -299,7 +309,7 @@ def _sum_ok(vals: Sequence[_Val], spec: _RowSpec) -> bool:
 def _vals(toks: Sequence[_Tok], spec: _RowSpec) -> list[_Val]:
     if not spec.money and not spec.scale:
         return [
-            _Val(int(t.raw), t.raw, t.start, t.end) if t.kind == "num" and t.raw.isdigit() else _make_val(t)
+            _Val(_int(t.raw), t.raw, t.start, t.end) if t.kind == "num" and _ascii_digits(t.raw) else _make_val(t)
             for t in toks
         ]
     out = []
@@ -539,6 +549,7 @@ def _row_readings(
             if budget is not None:
                 budget.nodes -= allowed - max(splitter.budget, 0)
             candidates.extend(split)
+    candidates = [c for c in candidates if all(v.value is None or abs(v.value) < _MAX_CELL for v in c)]
     if not candidates:
         return None
     if len(candidates) == 1:  # the common case: a lone reading is kept whether its sums hold or not
@@ -564,7 +575,7 @@ def _rebuilt(core: Sequence[_Tok], spec: _RowSpec) -> _Row | None:
     for counts in _compositions(spec.ncols, len(core)):
         toks = [t for t, k in zip(core, counts, strict=True) for _ in range(k)]
         vals = _vals(toks, spec)
-        if _sum_ok(vals, spec):
+        if _sum_ok(vals, spec) and all(v.value is None or abs(v.value) < _MAX_CELL for v in vals):
             readings.append(vals)
         if len(readings) >= _MAX_READINGS:
             break
@@ -581,6 +592,7 @@ def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
 
 
 _MAX_JOINS = 2  # numbers broken in two that a row may rejoin
+_MAX_CELL = 10**15  # no report prints a larger count or sum of money in 元: a longer digit run is not one cell
 
 
 def _joined(core: Sequence[_Tok], joins: int) -> list[list[_Tok]]:
@@ -588,7 +600,7 @@ def _joined(core: Sequence[_Tok], joins: int) -> list[list[_Tok]]:
     out: list[list[_Tok]] = []
     for i in range(len(core) - 1):
         a, b = core[i], core[i + 1]
-        if not (a.kind == b.kind == "num" and a.raw.isdigit() and b.raw.isdigit() and a.raw[0] != "0"):
+        if not (a.kind == b.kind == "num" and _ascii_digits(a.raw) and _ascii_digits(b.raw) and a.raw[0] != "0"):
             continue
         merged = [*core[:i], _Tok("num", a.start, b.end, a.raw + b.raw), *core[i + 2 :]]
         out.extend([merged] if joins == 1 else [t for t in _joined(merged, joins - 1) if t not in out])

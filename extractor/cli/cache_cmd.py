@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ..cache import ResponseCache
+from ..cache import ResponseCache, clear_directory
 
 app = typer.Typer(help="Inspect or clear the model-response cache.", no_args_is_help=True)
 
@@ -22,7 +22,5 @@ def stats() -> None:
 @app.command("clear")
 def clear() -> None:
     """Delete every cached model response."""
-    cache = ResponseCache()
-    removed = cache.clear()
-    cache.close()
-    typer.echo(f"removed {removed} entries")
+    removed = clear_directory()
+    typer.echo("removed the damaged cache" if removed < 0 else f"removed {removed} entries")

@@ -1,0 +1,214 @@
+"""What a file, an output folder, the cache or a setting does must never crash a bulk run or lose a report.
+
+Each test is one case of the adversarial review (odd digits, unexpected exceptions, two runs into one folder,
+damaged records, bad settings, a damaged cache, an unwritable home, NUL bytes, pipes, a .docx bomb), plus a
+bounded fuzzer over mutated seed reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import random
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from extractor import documents
+from extractor.cache import CachedAnswer, ResponseCache, cache_key, clear_directory
+from extractor.cli import main
+from extractor.config import resolve
+from extractor.documents import read_document, read_text
+from extractor.errors import CacheError, ConfigError, ExtractorError, InputError
+from extractor.pipeline import Engine, iter_records, process_document, run
+
+from .conftest import SEEDS, seed_path
+
+
+def _extract(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(["extract", *args, "--provider", "rules", "-q"])
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+SEED_2020 = seed_path("004").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "cell", ["8²", "①", "⑴", "9" * 5000], ids=["superscript", "circled", "parenthesized", "5000-digits"]
+)
+def test_an_odd_digit_in_a_cell_or_sentence_does_not_fail_the_report(cell: str) -> None:
+    """``str.isdigit`` accepts these and ``int`` refuses them (or refuses more than 4,300 digits)."""
+    text = SEED_2020.replace("规章\t8\t8\t239", f"规章\t{cell}\t8\t239", 1) + f"\n全年主动公开政府信息{cell}条。\n"
+    record = process_document(read_text(text), Engine("rules"))
+    assert record.indicators.get("requests.new.total") is not None  # the rest of the report is read
+
+
+def test_an_unexpected_exception_is_one_error_line_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for p in sorted(SEEDS.glob("*.txt"))[:3]:
+        shutil.copy(p, inputs / p.name)
+    poison = sorted(inputs.iterdir())[1]
+    real = documents.read_document
+
+    def flaky(path: Path | str) -> documents.Document:
+        if Path(path).name == poison.name:
+            raise ZeroDivisionError("a bug of ours")
+        return real(path)
+
+    monkeypatch.setattr("extractor.pipeline.read_document", flaky)
+    out = tmp_path / "out"
+    stats = run([inputs], out, Engine("rules"))
+    assert (stats.reports, stats.failed) == (2, 1)
+    (error,) = [json.loads(line) for line in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert error["error"] == "ZeroDivisionError" and "a bug of ours" in error["message"]
+    assert "test_robustness.py" in error["message"] or "pipeline.py" in error["message"]  # where it happened
+    monkeypatch.setattr("extractor.pipeline.read_document", real)
+    again = run([inputs], out, Engine("rules"))  # the failed report is tried again
+    assert (again.reports, again.skipped, again.failed) == (1, 2, 0)
+    assert not (out / "errors.jsonl").read_text(encoding="utf-8").strip()
+
+
+def test_a_second_run_into_a_locked_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with (out / ".extractor.lock").open("a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another run holds the folder
+        code, _, err = _extract([str(seed_path("000")), "-o", str(out)], capsys)
+    assert code == 2 and "another extract run is writing to this folder" in err and "Traceback" not in err
+    assert not (out / "records.jsonl").exists()
+    code, _, _ = _extract([str(seed_path("000")), "-o", str(out)], capsys)  # released: it runs
+    assert code == 0
+
+
+def test_damaged_lines_anywhere_in_records_are_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code, _, _ = _extract([str(seed_path("000")), str(seed_path("002")), "-o", str(out)], capsys)
+    assert code == 0
+    records = out / "records.jsonl"
+    first, second = records.read_text(encoding="utf-8").splitlines()
+    records.write_text(f"{first}\n\n{{not json\n[1, 2]\n{second}\n", encoding="utf-8")
+    damaged: list[int] = []
+    assert [r.report for r in iter_records(out, damaged)] == [json.loads(first)["report"], json.loads(second)["report"]]
+    assert damaged == [2, 3, 4]
+    code, out_text, err = _extract([str(seed_path("000")), str(seed_path("003")), "-o", str(out)], capsys)
+    assert code == 0 and "Traceback" not in err
+    summary = json.loads(out_text.strip().splitlines()[-1])
+    assert (summary["reports"], summary["skipped_already_done"]) == (1, 1)
+    main(["view", str(out), json.loads(first)["report"]])
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "0", "inf"])
+def test_a_timeout_must_be_a_positive_finite_number(value: str) -> None:
+    with pytest.raises(ConfigError, match="timeout must be a positive number"):
+        resolve(timeout=value)
+
+
+def test_a_damaged_cache_says_so_in_one_line_and_clear_removes_it(private_home: Path) -> None:
+    cache_dir = private_home / "cache"
+    cache_dir.mkdir(parents=True)
+    (cache_dir / "cache.db").write_bytes(os.urandom(4096))
+    with pytest.raises(CacheError, match=r"damaged or unusable.*extractor cache clear"):
+        ResponseCache(cache_dir)
+    assert clear_directory(cache_dir) == -1 and not cache_dir.exists()
+    fresh = ResponseCache(cache_dir)  # and the next run starts a new one
+    fresh.put("k", CachedAnswer("{}", 1, 1, 1, True))
+    assert fresh.get("k") is not None
+    fresh.close()
+
+
+def test_a_cache_entry_is_per_endpoint() -> None:
+    common = {"provider": "openai", "model": "m", "prompt_version": "v1", "prompt_text": "p", "schema": {},
+              "sampling": {}, "text": "t"}  # fmt: skip
+    assert cache_key(**common, endpoint="http://a/v1") != cache_key(**common, endpoint="http://b/v1")
+
+
+def test_an_unusable_home_does_not_stop_a_rules_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("EXTRACTOR_HOME", str(blocker / "home"))  # cannot be created: a file is in the way
+    code, _, err = _extract([str(seed_path("000")), "-o", str(tmp_path / "out")], capsys)
+    assert code == 0, err
+
+
+def test_a_stray_nul_byte_in_utf8_text_is_not_a_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    raw = SEED_2020.encode("utf-8")
+    path.write_bytes(raw[:5000] + b"\x00" + raw[5000:])
+    assert "本年新收" in read_document(path).normalized
+
+
+def test_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        read_document(fifo)
+
+
+def test_a_docx_that_inflates_past_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(documents, "MAX_DOCX_XML_BYTES", 1_000_000)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document>" + " " * 3_000_000 + "</w:document>")
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(buf.getvalue())
+    assert path.stat().st_size < 100_000
+    with pytest.raises(InputError, match=r"DOCX text inflates to 3 MB, over the 0 MB limit"):
+        read_document(path)
+
+
+def test_fuzzed_reports_raise_only_the_projects_errors() -> None:
+    """Bounded in time: mutations (deleted, duplicated, swapped and replaced spans, odd characters) of the seed
+    reports go through the whole rules pipeline; only ExtractorError may come out."""
+    rng = random.Random(20261207)
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    odd = ["8²", "①", "⑴", "\x00", "\ufffd", "9" * 400, "\t\t\t", "（三）不予公开", "—", "-", "万", "%", "\n"]
+    deadline = time.monotonic() + 20
+    runs = 0
+    while time.monotonic() < deadline and runs < 400:
+        text = rng.choice(seeds)
+        for _ in range(rng.randint(1, 6)):
+            i, j = sorted(rng.randrange(len(text) + 1) for _ in range(2))
+            op = rng.randrange(4)
+            if op == 0:
+                text = text[:i] + text[j:]
+            elif op == 1:
+                text = text[:i] + text[i:j] * 2 + text[j:]
+            elif op == 2:
+                text = text[:i] + rng.choice(odd) + text[i:]
+            else:
+                text = text[:i] + text[j : j + (j - i)] + text[i:j] + text[j + (j - i) :]
+        with contextlib.suppress(ExtractorError):  # anything else fails the test
+            process_document(read_text(text), Engine("rules"))
+        runs += 1
+    assert runs >= 20
+
+
+def test_a_cache_database_cut_short_is_reported_or_missed_never_a_crash(private_home: Path) -> None:
+    cache_dir = private_home / "c2"
+    cache = ResponseCache(cache_dir)
+    cache.put("k", CachedAnswer("{}", 1, 1, 1, True))
+    cache.close()
+    db = cache_dir / "cache.db"
+    db.write_bytes(db.read_bytes()[:100])
+    try:
+        reopened = ResponseCache(cache_dir)
+    except CacheError:
+        return  # said in one line
+    assert reopened.get("k") is None  # or read as a miss

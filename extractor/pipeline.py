@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
 import io
 import json
 import multiprocessing
@@ -383,6 +384,52 @@ def _done_reports(records: Path) -> set[str]:
     return {data["report"] for _, data in _record_lines(records)}
 
 
+def _done_records(records: Path) -> dict[str, tuple[str, str, str]]:
+    """Report name -> (content hash, path, provider) of every record in records.jsonl (the last one of a name);
+    a torn last line (a killed run) is cut off first, damaged lines are skipped."""
+    if not records.exists():
+        return {}
+    _truncate_torn_tail(records)
+    return {
+        data["report"]: (str(data.get("sha256", "")), str(data.get("path", "")), str(data.get("provider", "")))
+        for _, data in _record_lines(records)
+    }
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The file's content hash as read_document records it, or None when it cannot be read (process says why)."""
+    digest = hashlib.sha256()
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _keep_latest(records: Path, names: set[str]) -> None:
+    """Rewrite records.jsonl with only the last record of each of ``names`` (an edited file's new record)."""
+    last: dict[str, int] = {}
+    for number, data in _record_lines(records):
+        if data["report"] in names:
+            last[data["report"]] = number
+    keep: list[str] = []
+    with records.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            try:
+                report = json.loads(line).get("report")
+            except (json.JSONDecodeError, AttributeError):
+                report = None
+            if report in names and last.get(report) != number:
+                continue
+            keep.append(line)
+    with _atomic(records) as fh:
+        fh.writelines(keep)
+
+
 def _truncate_torn_tail(path: Path) -> None:
     with path.open("rb+") as fh:
         fh.seek(0, os.SEEK_END)
@@ -472,31 +519,47 @@ def _run(
     on_progress: Callable[[RunStats, str], None] | None = None,
 ) -> RunStats:
     records_path, errors_path = out_dir / "records.jsonl", out_dir / "errors.jsonl"
-    done = _done_reports(records_path)
+    done = _done_records(records_path)
+    others = sorted({provider for _, _, provider in done.values()} - {engine.provider})
+    if others:
+        raise OutputError(
+            out_dir,
+            f"holds records made with --provider {', '.join(others)}; this run's {engine.provider} records would mix "
+            "with them: write to another folder (-o)",
+        )
     previous_errors = _read_errors(errors_path)
     stats = RunStats()
     started = time.perf_counter()
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # report name -> content hash, this run
+    superseded: set[str] = set()  # reports whose file changed since their record: the old record goes
     errors: dict[str, dict[str, Any]] = {}
     lock = threading.Lock()
 
-    def pending() -> Iterator[Path]:
+    def pending() -> Iterator[tuple[Path, str]]:
+        """Each input with its report name: the file's stem, or ``stem~<hash>`` when another file of that stem
+        was extracted first. Resume keys on the content: a file extracted before (wherever it lies now) is skipped,
+        an edited one is extracted again."""
         for path in expand_inputs(inputs):
-            name = path.stem
-            if name in done:
-                stats.skipped += 1
-                continue
-            if name in seen:
-                errors[f"{name}@{path}"] = {
-                    "report": name,
-                    "path": str(path),
-                    "error": "InputError",
-                    "message": f"{path}: another input has the same report name {name!r}",
-                }
-                stats.failed += 1
-                continue
-            seen.add(name)
-            yield path
+            name, digest = path.stem, _file_sha256(path)
+            if digest is not None:
+                prev = done.get(name)
+                if prev is not None and prev[0] != digest and prev[1] != str(path):
+                    name = f"{name}~{digest[:8]}"  # a different file with a used stem: both kept, apart
+                    prev = done.get(name)
+                if prev is not None:
+                    if prev[0] == digest:
+                        stats.skipped += 1
+                        continue
+                    superseded.add(name)  # the same file, edited since
+                if name in seen:
+                    if seen[name] == digest:
+                        stats.skipped += 1  # the same content twice in one run
+                        continue
+                    name = f"{name}~{digest[:8]}"
+            elif name in seen:
+                name = f"{name}~{len(seen)}"
+            seen[name] = digest or ""
+            yield path, name
 
     # A model-free run is CPU-bound Python: threads would share one core (the GIL), so its reports go to worker
     # processes. Model runs wait on HTTP: threads, one client. Either way a worker returns the record as its
@@ -521,7 +584,7 @@ def _run(
         stack.callback(lambda: pool.shutdown())  # the pool of the moment (a broken one is replaced)
         if streaming:
             ind_fh, fnd_fh = stack.enter_context(_table_files(out_dir))
-        inflight: dict[Future[_Done], Path] = {}
+        inflight: dict[Future[_Done], tuple[Path, str]] = {}
         source = pending()
         exhausted = False
         while True:
@@ -530,13 +593,13 @@ def _run(
                 if nxt is None:
                     exhausted = True
                     break
-                inflight[pool.submit(_finish, nxt, worker_engine)] = nxt
+                inflight[pool.submit(_finish, nxt[0], worker_engine, nxt[1])] = nxt
             if not inflight:
                 break
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
             broken = False
             for fut in finished:
-                path = inflight.pop(fut)
+                path, name = inflight.pop(fut)
                 try:
                     result = fut.result()
                 except (BrokenProcessPool, CancelledError):
@@ -547,7 +610,7 @@ def _run(
                     result = _Done(error={"error": "WorkerDied", "message": message})
                 if result.error is not None:
                     with lock:
-                        errors[path.stem] = {"report": path.stem, "path": str(path), **result.error}
+                        errors[name] = {"report": name, "path": str(path), **result.error}
                         stats.failed += 1
                     if on_progress:
                         on_progress(stats, f"failed {path.name}")
@@ -565,6 +628,8 @@ def _run(
             if broken:
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
+    if superseded:
+        _keep_latest(records_path, superseded)
     kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in _done_reports(records_path)}
     _write_jsonl_atomic(errors_path, [*kept.values(), *errors.values()])
     if not streaming:
@@ -587,10 +652,13 @@ class _Done:
     error: dict[str, Any] | None = None
 
 
-def _finish(path: Path, engine: Engine) -> _Done:
-    """:func:`process`, and the record made ready to write, in a worker thread or process."""
+def _finish(path: Path, engine: Engine, name: str | None = None) -> _Done:
+    """:func:`process`, and the record made ready to write, in a worker thread or process; ``name`` is the report's
+    name when it is not the file's stem (another file of that stem came first)."""
     try:
         record = process(path, engine)
+        if name is not None and name != record.report:
+            record.report = name
     except (ExtractorError, OSError) as e:
         return _Done(error=describe(e if isinstance(e, ExtractorError) else InputError(path, str(e))))
     except (KeyboardInterrupt, SystemExit):

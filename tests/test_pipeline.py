@@ -285,7 +285,7 @@ def test_streamed_csvs_are_what_a_rebuild_writes(tmp_path: Path) -> None:
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".extractor.lock"]
 
 
-def _die_on_poison(path: Path, engine: Engine) -> object:
+def _die_on_poison(path: Path, engine: Engine, name: str | None = None) -> object:
     """A worker task that kills its process on the input named poison (as the OOM killer would)."""
     import os
 
@@ -293,7 +293,7 @@ def _die_on_poison(path: Path, engine: Engine) -> object:
 
     if path.stem == "poison":
         os._exit(9)
-    return pipeline._finish_real(path, engine)  # type: ignore[attr-defined]
+    return pipeline._finish_real(path, engine, name)  # type: ignore[attr-defined]
 
 
 def test_a_dead_worker_fails_the_reports_it_held_and_the_run_goes_on(

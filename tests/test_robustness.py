@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import io
 import json
 import os
@@ -212,3 +213,44 @@ def test_a_cache_database_cut_short_is_reported_or_missed_never_a_crash(private_
     except CacheError:
         return  # said in one line
     assert reopened.get("k") is None  # or read as a miss
+
+
+def _records(out: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_resume_keys_on_content_not_on_the_stem(tmp_path: Path) -> None:
+    """The same stem in two folders: both extracted (the second as stem~hash); a rerun skips both; an edited file
+    is extracted again and its old record goes; the CSV has each report once."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "report.txt").write_text(seed_path("000").read_text(encoding="utf-8"), encoding="utf-8")
+    (b / "report.txt").write_text(seed_path("002").read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    first = run([a, b], out, Engine("rules"))
+    names = sorted(str(r["report"]) for r in _records(out))
+    assert first.reports == 2 and names[0] == "report" and names[1].startswith("report~")
+    again = run([a, b], out, Engine("rules"))
+    assert (again.reports, again.skipped) == (0, 2)
+    (a / "report.txt").write_text(seed_path("003").read_text(encoding="utf-8"), encoding="utf-8")  # edited
+    third = run([a, b], out, Engine("rules"))
+    assert (third.reports, third.skipped) == (1, 1)
+    records = _records(out)
+    assert sorted(str(r["report"]) for r in records) == names  # still one record each
+    edited = next(r for r in records if r["report"] == "report")
+    assert edited["sha256"] == hashlib.sha256((a / "report.txt").read_bytes()).hexdigest()  # the new content's
+    rows = (out / "indicators.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert {row.split(",")[0] for row in rows} == set(names)
+
+
+def test_another_provider_does_not_mix_into_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code, _, _ = _extract([str(seed_path("000")), "-o", str(out)], capsys)
+    assert code == 0
+    records = out / "records.jsonl"
+    data = json.loads(records.read_text(encoding="utf-8"))
+    data["provider"] = "hybrid"  # as a model run would have written it
+    records.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, _, err = _extract([str(seed_path("002")), "-o", str(out)], capsys)
+    assert code == 2 and "holds records made with --provider hybrid" in err

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -130,6 +131,41 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
         return None
 
 
+class _DeadlineStream(httpx2.SyncByteStream):
+    def __init__(self, inner: httpx2.SyncByteStream, deadline: float, request: httpx2.Request) -> None:
+        self._inner, self._deadline, self._request = inner, deadline, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise httpx2.ReadTimeout("the answer took longer than the call's time limit", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class DeadlineTransport(httpx2.BaseTransport):
+    """A transport whose calls end ``seconds`` after they start, however slowly the body trickles in."""
+
+    def __init__(self, inner: httpx2.BaseTransport, seconds: float) -> None:
+        self._inner, self._seconds = inner, seconds
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        deadline = time.monotonic() + self._seconds
+        response = self._inner.handle_request(request)
+        if time.monotonic() > deadline:
+            response.close()
+            raise httpx2.ReadTimeout("the answer took longer than the call's time limit", request=request)
+        stream = response.stream
+        assert isinstance(stream, httpx2.SyncByteStream)
+        response.stream = _DeadlineStream(stream, deadline, request)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 @dataclass
 class AskResult:
     answer: Answer | None
@@ -167,6 +203,12 @@ class ModelClient:
         self.cache = cache
         self.policy = RetryPolicy(max_retries=settings.max_retries)
         self._sleep = sleep
+        if http_client is None:
+            # --timeout bounds the whole call: httpx's timeouts are per read, and an endpoint that trickles a byte
+            # a second would otherwise keep a call alive forever
+            http_client = openai.DefaultHttpxClient(
+                transport=DeadlineTransport(httpx2.HTTPTransport(), settings.timeout)
+            )
         self._openai = openai.OpenAI(
             base_url=endpoint.base_url,
             api_key=endpoint.api_key,

@@ -52,6 +52,7 @@ __all__ = [
     "slow",
     "status",
     "synthetic_report",
+    "trickle",
 ]
 
 # Distinctive text in every error body the server sends: it must never show up in a later request's messages.
@@ -59,7 +60,7 @@ ERROR_TEXT = "FAULT-SERVER upstream exploded (request id req-7f3a)"
 HTML_TEXT = "<h1>502 Bad Gateway</h1><hr><center>nginx FAULT-PROXY</center>"
 
 Content = str | Callable[[dict[str, Any]], str]  # a fixed answer, or one computed from the request body
-Kind = Literal["ok", "status", "slow", "drop", "not_json", "html_error", "length_cut"]
+Kind = Literal["ok", "status", "slow", "drop", "not_json", "html_error", "length_cut", "trickle"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ def status(code: int, *, retry_after: float | None = None) -> Action:
 def slow(seconds: float, content: Content = "{}") -> Action:
     """A normal answer sent only after ``seconds`` (set the client's timeout below it)."""
     return Action("slow", content=content, seconds=seconds)
+
+
+def trickle(interval: float, content: Content = "{}") -> Action:
+    """Headers at once, then the body one byte every ``interval`` seconds: each read is quick, the whole is not."""
+    return Action("trickle", content=content, seconds=interval)
 
 
 def drop() -> Action:
@@ -371,7 +377,20 @@ def _handler_for(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, _completion(body, content, finish_reason="length"))
             if kind == "slow":
                 server._pause(action.seconds)
+            if kind == "trickle":
+                return self._trickle(_completion(body, content), action.seconds)
             return self._send(200, _completion(body, content))
+
+        def _trickle(self, payload: bytes, interval: float) -> bool:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            for i in range(len(payload)):
+                self.wfile.write(payload[i : i + 1])
+                self.wfile.flush()
+                time.sleep(interval)
+            return True
 
         def _send(
             self, code: int, payload: bytes, extra: dict[str, str] | None = None, content_type: str = "application/json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from .fault_server import (
     slow,
     status,
     synthetic_report,
+    trickle,
 )
 
 SECTION = "2016年，全年主动公开政府信息624条，其中通过政府网站公开507条。"
@@ -376,3 +378,13 @@ def test_calls_in_flight_are_bounded_across_threads() -> None:
         for t in threads:
             t.join()
     assert peak == 3
+
+
+def test_a_trickling_answer_is_cut_at_the_timeout(server: FaultServer) -> None:
+    """One byte every 0.05 s: every read is far within the timeout, the whole answer (~10 s) is not; the call ends
+    near --timeout, as a timeout (retried like one)."""
+    server.script(trickle(0.05, GOOD))
+    started = time.monotonic()
+    with pytest.raises(EndpointTimeout):
+        _ask(_client(server, [], retries=0))
+    assert time.monotonic() - started < TIMEOUT + 3

@@ -76,3 +76,18 @@ def test_quantity_with_source_is_construct() -> None:
     b = construct(Quantity, {**fields, "source": construct(Source, dict(source))})
     _same_state(a, b)
     assert a == Quantity.model_validate(b.model_dump())
+
+
+def test_pydantic_still_keeps_the_slots_construct_writes() -> None:
+    """models.construct writes BaseModel's own slots directly (for speed). Should a pydantic release rename or drop
+    them, this fails first, with the reason, instead of the records silently changing."""
+    from pydantic import BaseModel
+
+    missing = [
+        s
+        for s in ("__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+        if s not in BaseModel.__slots__
+    ]
+    assert not missing, (
+        f"pydantic no longer has the slots {missing}: update extractor.models._slot_setter and construct"
+    )

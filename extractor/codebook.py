@@ -61,3 +61,20 @@ def era_codes(template: str) -> frozenset[str] | None:
     else:
         return None
     return frozenset(c.code for c in codebook().values() if wanted.intersection(c.eras))
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """The words that show a text is about a code (schemas/cues.csv): ``section`` decides whether a section is
+    asked for the code at all; ``quote`` whether a model's quote names it. "&" joins parts that must all match,
+    "|" separates alternatives."""
+
+    section: str
+    quote: str
+
+
+@cache
+def cues() -> dict[str, Cue]:
+    path = data_dir("schemas") / "cues.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["code"]: Cue(r["section_cue"], r["quote_cue"]) for r in csv.DictReader(fh)}

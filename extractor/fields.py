@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, model_validator
 
-from .codebook import codebook
+from .codebook import codebook, cues
 from .models import SectionKind
 from .numbers import Number, find_numbers
 
@@ -63,73 +63,10 @@ SECTION_CODES: dict[SectionKind, list[str]] = {
     "appendix": [*_PROACTIVE[:15], *_REQUESTS, *_CONSULT, "complaints.total", "review.total", "litigation.total"],
     "unknown": [*_PROACTIVE, *_REQUESTS, *_REVIEW, *_CONSULT, "fees.amount", "complaints.total"],
 }
-# Cue words: a code is only asked for in a text that mentions at least one of its cues (and, for an outcome
-# of 复议/诉讼, also the proceeding). A 200-character section is not asked 25 questions it cannot answer, which
-# is most of what a small local model spends its time writing.
-CUES: dict[str, str] = {
-    "proactive.total": "主动公开",
-    "proactive.fulltext_electronic": "电子化",
-    "proactive.fulltext_electronic_rate": "电子化",
-    "proactive.category.organization": "组织机构|机构职能",
-    "proactive.category.regulations": "规章",
-    "proactive.category.normative_docs": "规范性文件",
-    "proactive.category.other_docs": "其他文件|部门文件",
-    "proactive.category.dynamics": "动态",
-    "proactive.category.enforcement": "执法",
-    "proactive.category.service_guides": "办事指南",
-    "proactive.category.budget": "预决算|预算|决算",
-    "proactive.category.gov_work_report": "政府工作报告",
-    "proactive.category.annual_report": "年度报告",
-    "proactive.category.rules_internal": "规章制度",
-    "proactive.category.business": "业务",
-    "proactive.category.other": "其他|其它",
-    "proactive.channel.gazette": "公报",
-    "proactive.channel.website": "网站",
-    "proactive.channel.weibo_wechat": "微博|微信",
-    "proactive.channel.media": "媒体",
-    "response.total": "回应|舆情|关切",
-    "response.press_conferences": "发布会",
-    "response.online_interviews": "访谈",
-    "response.interpretations": "解读",
-    "response.weibo_wechat": "微博|微信",
-    "response.media_other": "媒体",
-    "requests.received": "申请",
-    "requests.channel.online": "网上|网络",
-    "requests.channel.letter": "信函",
-    "requests.channel.in_person": "当面|现场",
-    "requests.channel.fax": "传真",
-    "requests.channel.email": "邮件",
-    "requests.channel.phone": "电话",
-    "requests.channel.other": "其他|其它",
-    "requests.answered": "答复",
-    "requests.catalog_entries": "目录",
-    "requests.legacy.already_public": "已主动公开",
-    "requests.legacy.granted": "同意公开|予以公开",
-    "requests.legacy.partial": "部分公开",
-    "requests.legacy.denied": "不同意公开|不予公开",
-    "requests.legacy.not_gov_info": "政府信息公开范围|非政府信息|不是政府信息|所指政府信息",
-    "requests.legacy.not_this_agency": "非本|不属于本",
-    "requests.legacy.nonexistent": "不存在",
-    "requests.legacy.not_this_agency_or_nonexistent": "非本机关或信息不存在",
-    "requests.legacy.irrelevant_to_needs": "无关",
-    "requests.legacy.unclear": "不明确|补正|更改补充",
-    "requests.legacy.other_route": "其他途径",
-    "requests.legacy.duplicate": "重复",
-    "requests.legacy.other": "其他|其它",
-    "appeals.total": "申诉",
-    "consult.total": "咨询",
-    "consult.phone": "电话",
-    "consult.onsite": "现场|来访|当面",
-    "consult.online": "网上|网络|在线",
-    "consult.web_visits": "访问",
-    "complaints.total": "投诉|举报",
-    "fees.amount": "费",
-}
-_OUTCOME_CUES = {"upheld": "维持", "corrected": "纠正|纠错", "other": "其他|其它", "pending": "审结|未结", "total": ""}
-_PROCEEDING = {"review": "复议", "litigation": "诉讼"}
-for _proc, _word in _PROCEEDING.items():
-    for _outcome, _cue in _OUTCOME_CUES.items():
-        CUES[f"{_proc}.{_outcome}"] = _word + (f"&{_cue}" if _cue else "")
+# Cue words (schemas/cues.csv, data beside the codebook): a code is only asked for in a text that mentions at least
+# one of its cues (and, for an outcome of 复议/诉讼, also the proceeding). A 200-character section is not asked 25
+# questions it cannot answer, which is most of what a small local model spends its time writing.
+CUES: dict[str, str] = {code: cue.section for code, cue in cues().items()}
 _CUE_PATTERNS = {code: [re.compile(part) for part in cue.split("&")] for code, cue in CUES.items()}
 
 

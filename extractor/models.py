@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Qualifier = Literal["exact", "approx", "at_least", "at_most"]
 Engine = Literal["rules", "model"]
 Severity = Literal["error", "warning", "info"]
+Status = Literal["accepted", "candidate"]
 TemplateKind = Literal["ogi2021", "ogi2019", "pre2019_stat2014", "pre2019_freeform", "hybrid", "unknown"]
 Scope = Literal["self", "dept_aggregate", "region_aggregate", "mixed", "unknown"]
 SectionKind = Literal[
@@ -144,6 +145,12 @@ class Quantity(Strict):
     verified: bool = Field(default=True, description="False when validation re-asks ran out and this is a best try")
     ambiguous: bool = Field(default=False, description="several readings satisfy every constraint")
     alternatives: list[int | float] = Field(default_factory=list, description="the other readings when ambiguous")
+    status: Status = Field(
+        default="accepted",
+        description="accepted: checked, in the panel; candidate: kept in the record (alternates) for review, "
+        "never in the panel tables unless asked for",
+    )
+    reason: str | None = Field(default=None, description="why a value is a candidate")
 
 
 Q = Annotated[Quantity | None, Field(default=None)]

@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from . import identities, rules
+from . import gate, identities, rules
 from .codebook import codebook, era_codes
 from .config import Settings
 from .documents import Document, read_document, supported
@@ -205,6 +205,7 @@ def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, recor
             pool.submit(client.ask, prompt, sec.kind, piece, codes, lists=lists) for sec, _, piece, codes, lists in plan
         ]
         wait(futures)
+    pending: list[tuple[str, Quantity]] = []  # model values that passed the quote checks, in document order
     for (sec, offset, piece, _, wants_lists), future in zip(plan, futures, strict=True):
         try:
             result = future.result()  # transport failures propagate: the report is retried on resume
@@ -222,13 +223,52 @@ def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, recor
         for key, value in result.answer:
             if value is None or key in ("problems", "improvements"):
                 continue
-            _merge_model_value(doc, record, sec.kind, CODE_OF_KEY[key], str(value), piece, base, result, engine)
+            got = _model_value(doc, record, sec.kind, CODE_OF_KEY[key], str(value), piece, base, result, engine)
+            if got is not None:
+                pending.append(got)
         if wants_lists:
             for name in ("problems", "improvements"):
                 items = getattr(result.answer, name, None) or []
                 getattr(record, name).extend(
                     _model_item(doc, sec.kind, str(i), piece, base, engine) for i in items if str(i).strip()
                 )
+    _settle(record, pending)
+
+
+def _settle(record: ReportRecord, pending: list[tuple[str, Quantity]]) -> None:
+    """Let the model values that passed the quote checks into the tree, one at a time, unless the rules' derived
+    values or another answer hold the code, or the value breaks an identity that held without it (extractor.gate);
+    the others become candidates."""
+    tree = record.indicators
+    identities.derive(tree)  # what the rules' values imply, before any model value
+    held = gate.failing(tree)
+    for code, q in pending:
+        current = tree.get(code)
+        if current is not None:
+            if current.value != q.value:
+                what = "the identities derive" if current.derived else f"another {current.engine} answer read"
+                _candidate(record, code, q, f"{what} {current.value}")
+                record.findings.append(
+                    Finding(
+                        check="model.contradicts_derived" if current.derived else "conflicting_values",
+                        severity="warning",
+                        message=f"{code}: {what} {current.value}, the model read {q.value} "
+                        f"({q.source.quote or q.raw!r}); the {'derived' if current.derived else 'first'} value is kept",
+                        expected=current.value,
+                        found=q.value,
+                        cells=[code],
+                        suspects=[code],
+                    )
+                )
+            continue
+        broken = gate.breaks_identity(tree, code, q, held)
+        if broken is not None:
+            _candidate(record, code, q, f"it would break {broken.check}: {broken.message}")
+
+
+def _candidate(record: ReportRecord, code: str, q: Quantity, reason: str) -> None:
+    q.status, q.reason = "candidate", reason
+    record.alternates.setdefault(code, []).append(q)
 
 
 def _era_filter(template: str) -> Callable[[str], bool]:
@@ -255,7 +295,7 @@ def _locate(quote: str, text: str) -> tuple[int, int] | None:
     return index[at], index[at + len(target) - 1] + 1
 
 
-def _merge_model_value(
+def _model_value(
     doc: Document,
     record: ReportRecord,
     kind: SectionKind,
@@ -265,10 +305,12 @@ def _merge_model_value(
     base: int,
     result: Any,
     engine: Engine,
-) -> None:
+) -> tuple[str, Quantity] | None:
+    """A model's answer for one code as a quantity; returned for :func:`_settle` when it passed the quote checks
+    (extractor.gate rules 1-4), else kept as a candidate (or, beside a rules value, as a disagreement)."""
     number = number_in(code, squash(quote))
     if number is None:
-        return
+        return None
     span = _locate(quote, piece)
     source = Source(section=kind, quote=quote)
     if span is not None:
@@ -290,26 +332,31 @@ def _merge_model_value(
         verified=bool(result.verified) and span is not None,
     )
     current = record.indicators.get(code)
-    if current is None:
-        record.indicators.set(code, q)
-    elif current.value != q.value:
-        if current.engine == "model" and not current.verified and q.verified:
-            # an unchecked model value (not found in its text) never displaces a checked one just by coming first
-            record.indicators.set(code, q)
-            current, q = q, current
-        record.alternates.setdefault(code, []).append(q)
-        record.findings.append(
-            Finding(
-                check="hybrid.disagreement" if current.engine == "rules" else "conflicting_values",
-                severity="warning",
-                message=f"{code}: {current.engine} read {current.value}, the model read {q.value}; "
-                f"the {current.engine} value is kept",
-                expected=current.value,
-                found=q.value,
-                cells=[code],
-                suspects=[code],
+    if current is not None:  # the rules read it: their value stays, the model's is a candidate
+        if current.value != q.value:
+            _candidate(record, code, q, f"the {current.engine} read {current.value}")
+            record.findings.append(
+                Finding(
+                    check="hybrid.disagreement" if current.engine == "rules" else "conflicting_values",
+                    severity="warning",
+                    message=f"{code}: {current.engine} read {current.value}, the model read {q.value}; "
+                    f"the {current.engine} value is kept",
+                    expected=current.value,
+                    found=q.value,
+                    cells=[code],
+                    suspects=[code],
+                )
             )
-        )
+        return None
+    if span is None:
+        _candidate(record, code, q, "the quote is not in the section text")
+    elif not q.verified:
+        _candidate(record, code, q, "the answer stayed invalid after its re-asks")
+    elif (problem := gate.quote_problem(code, quote, number)) is not None:
+        _candidate(record, code, q, problem)
+    else:
+        return code, q
+    return None
 
 
 def _model_item(doc: Document, kind: SectionKind, text: str, piece: str, base: int, engine: Engine) -> TextItem:

@@ -70,6 +70,8 @@ def to_quantity(doc: Document, cell: Cell, kind: SectionKind | None, *, base: in
             "verified": True,
             "ambiguous": cell.ambiguous,
             "alternatives": list(cell.alternatives) if cell.alternatives else [],
+            "status": "accepted",
+            "reason": None,
         },
         {"section": kind, "table": cell.table, "row": cell.row, "column": cell.column, "start": start, "end": end,
          "quote": doc.original[start:end]},

@@ -71,7 +71,8 @@ def test_quantity_with_source_is_construct() -> None:
     source = {"section": "requests", "table": None, "row": "r", "column": None, "start": 1, "end": 2, "quote": "3"}
     fields: dict[str, Any] = {"value": 3, "unit": "件", "qualifier": "exact", "raw": "3", "source": None,
                               "derived": False, "imputed_zero": False, "engine": "rules", "model": None,
-                              "grounded": None, "verified": True, "ambiguous": False, "alternatives": []}  # fmt: skip
+                              "grounded": None, "verified": True, "ambiguous": False, "alternatives": [],
+                              "status": "accepted", "reason": None}  # fmt: skip
     a = quantity_with_source(dict(fields), dict(source))
     b = construct(Quantity, {**fields, "source": construct(Source, dict(source))})
     _same_state(a, b)

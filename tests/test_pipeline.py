@@ -98,9 +98,11 @@ def test_ungrounded_model_value_is_flagged() -> None:
     fake = FakeAsker(answers={"unknown": {"proactive_total": "主动公开政府信息999条"}}, verified=False)
     engine = Engine("local", client=fake, prompt=load_prompt("v1"), model_name="fake")
     doc = read_text("本机关2016年政府信息公开工作：主动公开政府信息624条。", "x.txt")
-    q = process_document(doc, engine).indicators.get("proactive.total")
-    assert q is not None and q.value == 999 and q.grounded is False and q.verified is False
-    assert q.source.start is None
+    record = process_document(doc, engine)
+    assert record.indicators.get("proactive.total") is None  # never in the panel's tree
+    (q,) = record.alternates["proactive.total"]  # kept for review, with the reason
+    assert q.value == 999 and q.grounded is False and q.verified is False and q.status == "candidate"
+    assert q.source.start is None and q.reason == "the quote is not in the section text"
 
 
 def test_not_a_report() -> None:

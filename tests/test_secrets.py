@@ -169,18 +169,17 @@ def test_injected_instructions_change_no_grounded_value(provider: str, section: 
     assert _values(after, "rules") == _values(before, "rules")  # the rules do not read instructions
     checked = {c: q.value for c, q in before.indicators.items() if q.engine == "rules" or q.verified}
     assert {c: after.indicators.get(c).value for c in checked} == checked  # type: ignore[union-attr]
-    changed = {c for c in _values(after) if _values(after)[c] != _values(before).get(c)}
-    assert changed  # the fooled model did answer 999s...
-    for code in changed:  # ...and every one is flagged: not found in the text, not verified
-        q = after.indicators.get(code)
-        assert q is not None and q.value == 999 and q.engine == "model"
+    assert not [c for c, q in after.indicators.items() if q.value == 999]  # no 999 reaches the panel's tree
+    fooled_values = [(c, a) for c, alts in after.alternates.items() for a in alts if a.value == 999]
+    assert fooled_values  # the fooled model did answer 999s, and every one is a candidate: not in the text
+    for _, q in fooled_values:
+        assert q.engine == "model" and q.status == "candidate" and q.reason
         assert q.grounded is False and q.verified is False and q.source.start is None
-    displaced = [c for c, alternates in after.alternates.items() if any(a.value == 999 for a in alternates)]
     if section == "overview":  # the overview is asked about figures its report states further on
-        assert displaced
-    for code in displaced:  # where a checked figure exists, it is kept, and the 999 is only an alternate
+        assert any(after.indicators.get(c) is not None for c, _ in fooled_values)
+    for code, _ in fooled_values:  # where a checked figure exists, it is kept
         kept = after.indicators.get(code)
-        assert kept is not None and kept.value != 999 and (kept.engine == "rules" or kept.verified)
+        assert kept is None or (kept.value != 999 and (kept.engine == "rules" or kept.verified))
 
 
 def test_an_answer_quoting_the_injection_points_at_it() -> None:
@@ -188,8 +187,9 @@ def test_an_answer_quoting_the_injection_points_at_it() -> None:
     text = _inject(seed_path("001").read_text(encoding="utf-8"), "requests")
     with FaultServer(answer=lambda body: _fooled(body, quote_injection=True)) as server:
         after = _extract(text, server, "openai")
-    spans = [q.source for _, q in after.indicators.items() if q.value == 999]
-    assert spans
+    assert not [c for c, q in after.indicators.items() if q.value == 999]  # it does not name any indicator...
+    spans = [a.source for alts in after.alternates.values() for a in alts if a.value == 999]
+    assert spans  # ...so it is a candidate, whose span still shows exactly where it came from
     start = text.index(INJECTION)
     for source in spans:
         assert source.start is not None and start <= source.start < source.end <= start + len(INJECTION)  # type: ignore[operator]

@@ -75,7 +75,9 @@ from .numbers import to_yuan
 from .prompts import Prompt
 from .sections import Section, looks_like_report, split_sections
 
-INDICATOR_COLUMNS = ("report", "code", "value", "unit", "qualifier", "derived", "engine", "quote", "start", "end")
+INDICATOR_COLUMNS = (
+    "report", "code", "value", "unit", "qualifier", "derived", "engine", "quote", "start", "end", "status",
+)  # fmt: skip
 FINDING_COLUMNS = ("report", "check", "severity", "message", "expected", "found", "cells", "suspects")
 MAX_SECTION_CHARS = 6000  # longer sections are asked in chunks so a prompt fits an 8k context
 
@@ -529,11 +531,13 @@ def run(
     *,
     concurrency: int = 1,
     on_progress: Callable[[RunStats, str], None] | None = None,
+    candidates: bool = False,
 ) -> RunStats:
-    """Extract every input into ``out_dir``; skip reports already finished there; isolate failures."""
+    """Extract every input into ``out_dir``; skip reports already finished there; isolate failures. The long table
+    holds the accepted values; ``candidates`` adds the model values the gate kept out (status column)."""
     prepare_out_dir(out_dir)
     with _folder_lock(out_dir):
-        return _run(inputs, out_dir, engine, concurrency=concurrency, on_progress=on_progress)
+        return _run(inputs, out_dir, engine, concurrency=concurrency, on_progress=on_progress, candidates=candidates)
 
 
 @contextmanager
@@ -564,6 +568,7 @@ def _run(
     *,
     concurrency: int = 1,
     on_progress: Callable[[RunStats, str], None] | None = None,
+    candidates: bool = False,
 ) -> RunStats:
     records_path, errors_path = out_dir / "records.jsonl", out_dir / "errors.jsonl"
     done = _done_records(records_path)
@@ -640,7 +645,7 @@ def _run(
                 if nxt is None:
                     exhausted = True
                     break
-                inflight[pool.submit(_finish, nxt[0], worker_engine, nxt[1])] = nxt
+                inflight[pool.submit(_finish, nxt[0], worker_engine, nxt[1], candidates)] = nxt
             if not inflight:
                 break
             finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
@@ -680,7 +685,7 @@ def _run(
     kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in _done_reports(records_path)}
     _write_jsonl_atomic(errors_path, [*kept.values(), *errors.values()])
     if not streaming:
-        export_tables(out_dir)
+        export_tables(out_dir, candidates=candidates)
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -699,7 +704,7 @@ class _Done:
     error: dict[str, Any] | None = None
 
 
-def _finish(path: Path, engine: Engine, name: str | None = None) -> _Done:
+def _finish(path: Path, engine: Engine, name: str | None = None, candidates: bool = False) -> _Done:
     """:func:`process`, and the record made ready to write, in a worker thread or process; ``name`` is the report's
     name when it is not the file's stem (another file of that stem came first)."""
     try:
@@ -717,7 +722,7 @@ def _finish(path: Path, engine: Engine, name: str | None = None) -> _Done:
         len(record.sections),
         len(record.indicators.reported()),
         record.usage,
-        _csv_text(tuple(row[c] for c in INDICATOR_COLUMNS) for row in indicator_rows(record)),
+        _csv_text(tuple(row[c] for c in INDICATOR_COLUMNS) for row in indicator_rows(record, candidates=candidates)),
         _csv_text(finding_rows(record)),
     )
 
@@ -823,7 +828,9 @@ def finding_rows(record: ReportRecord) -> list[tuple[Any, ...]]:
     ]  # fmt: skip
 
 
-def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
+def indicator_rows(record: ReportRecord, *, candidates: bool = False) -> Iterator[dict[str, Any]]:
+    """The long table's rows of a record: its meta, every value of its tree (status accepted), its list items, and
+    with ``candidates`` the model values the gate kept out of the tree (status candidate)."""
     meta = record.meta
     for code, key in _META_ROWS:
         value = getattr(meta, key)
@@ -839,8 +846,12 @@ def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
                 "quote": "",
                 "start": "",
                 "end": "",
+                "status": "accepted",
             }
-    for code, q in record.indicators.items():
+    held = list(record.indicators.items())
+    if candidates:
+        held += [(code, q) for code, qs in record.alternates.items() for q in qs if q.status == "candidate"]
+    for code, q in held:
         yield {
             "report": record.report,
             "code": code,
@@ -852,6 +863,7 @@ def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
             "quote": q.source.quote or q.raw,
             "start": "" if q.source.start is None else q.source.start,
             "end": "" if q.source.end is None else q.source.end,
+            "status": q.status,
         }
     for name in ("problems", "improvements"):
         for item in getattr(record, name):
@@ -866,6 +878,7 @@ def indicator_rows(record: ReportRecord) -> Iterator[dict[str, Any]]:
                 "quote": item.text,
                 "start": "" if item.source.start is None else item.source.start,
                 "end": "" if item.source.end is None else item.source.end,
+                "status": "accepted",
             }
 
 
@@ -879,7 +892,7 @@ def _table_files(out_dir: Path) -> Iterator[tuple[Any, Any]]:
         yield ind, fnd
 
 
-def export_tables(out_dir: Path) -> None:
+def export_tables(out_dir: Path, *, candidates: bool = False) -> None:
     """(Re)build indicators.csv and findings.csv from records.jsonl, atomically.
 
     The rows are those of :func:`indicator_rows` and of each record's findings, read straight off each line's
@@ -893,7 +906,7 @@ def export_tables(out_dir: Path) -> None:
             return
         for _, data in _record_lines(path):  # damaged lines and a torn last line are not records
             try:
-                rows, finds = list(_indicator_rows_of(data)), list(_finding_rows_of(data))
+                rows, finds = list(_indicator_rows_of(data, candidates=candidates)), list(_finding_rows_of(data))
             except (KeyError, TypeError, AttributeError, ValueError):
                 continue
             iw.writerows(rows)
@@ -908,14 +921,15 @@ def _code_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((code, tuple(code.split("."))) for code in quantity_codes())
 
 
-def _indicator_rows_of(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+def _indicator_rows_of(data: dict[str, Any], *, candidates: bool = False) -> Iterator[tuple[Any, ...]]:
     """:func:`indicator_rows` of a record given as its JSON, as tuples in INDICATOR_COLUMNS order."""
     report = data["report"]
     meta = data["meta"]
     for code, key in _META_ROWS:
         value = meta.get(key)
         if value is not None:
-            yield (report, code, value, "year" if code == "meta.year" else "", "exact", False, "rules", "", "", "")
+            yield (report, code, value, "year" if code == "meta.year" else "", "exact", False, "rules", "", "", "",
+                   "accepted")  # fmt: skip
     tree = data["indicators"]
     for code, path in _code_paths():
         node = tree
@@ -925,16 +939,23 @@ def _indicator_rows_of(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
                 break
         if node is None:
             continue
-        value, source = node["value"], node["source"]
-        start, end = source["start"], source["end"]
-        yield (report, code, "" if value is None else value, node["unit"], node["qualifier"], node["derived"],
-               node["engine"], source["quote"] or node["raw"], "" if start is None else start,
-               "" if end is None else end)  # fmt: skip
+        yield _quantity_row(report, code, node)
+    if candidates:
+        for code, nodes in data.get("alternates", {}).items():
+            yield from (_quantity_row(report, code, n) for n in nodes if n.get("status") == "candidate")
     for name in ("problems", "improvements"):
         for item in data[name]:
             start, end = item["source"]["start"], item["source"]["end"]
             yield (report, name, item["text"], "", "exact", False, item["engine"], item["text"],
-                   "" if start is None else start, "" if end is None else end)  # fmt: skip
+                   "" if start is None else start, "" if end is None else end, "accepted")  # fmt: skip
+
+
+def _quantity_row(report: str, code: str, node: dict[str, Any]) -> tuple[Any, ...]:
+    value, source = node["value"], node["source"]
+    start, end = source["start"], source["end"]
+    return (report, code, "" if value is None else value, node["unit"], node["qualifier"], node["derived"],
+            node["engine"], source["quote"] or node["raw"], "" if start is None else start,
+            "" if end is None else end, node.get("status", "accepted"))  # fmt: skip
 
 
 def _finding_rows_of(data: dict[str, Any]) -> Iterator[tuple[Any, ...]]:

@@ -6,6 +6,7 @@ tables, the scores and the identities read.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from extractor.documents import read_text
@@ -90,3 +91,29 @@ def test_a_model_value_never_replaces_a_rules_value() -> None:
     text = PROSE.replace("主动公开政府信息624条", "主动公开政府信息624条（另有主动公开政府信息630条）")
     record = _run(text, {"unknown": {"proactive_total": "另有主动公开政府信息630条"}}, provider="local")
     assert record.indicators.get("proactive.total").value == 630  # model only: accepted, nothing to replace
+
+
+def test_candidates_reach_the_csv_only_when_asked(tmp_path: Path) -> None:
+    """The long table holds accepted values (status column); --include-candidates adds the gate's candidates,
+    whether the rows are streamed by the workers or rebuilt from records.jsonl."""
+    import csv
+
+    from extractor.pipeline import export_tables, run
+
+    src = tmp_path / "r.txt"
+    src.write_text(PROSE, encoding="utf-8")
+    fake = FakeAsker(answers={"unknown": {"proactive_total": "举办新闻发布会145场"}})
+    engine = Engine("local", client=fake, prompt=load_prompt("v1"), model_name="fake")
+
+    def statuses(out: Path) -> set[tuple[str, str, str]]:
+        with (out / "indicators.csv").open(encoding="utf-8") as fh:
+            return {(r["code"], r["value"], r["status"]) for r in csv.DictReader(fh) if r["engine"] == "model"}
+
+    run([src], tmp_path / "plain", engine)
+    assert statuses(tmp_path / "plain") == set()
+    run([src], tmp_path / "with", engine, candidates=True)
+    assert statuses(tmp_path / "with") == {("proactive.total", "145", "candidate")}
+    export_tables(tmp_path / "with", candidates=True)  # the rebuild writes the same rows
+    assert statuses(tmp_path / "with") == {("proactive.total", "145", "candidate")}
+    export_tables(tmp_path / "with")
+    assert statuses(tmp_path / "with") == set()

@@ -142,7 +142,9 @@ def test_bulk_run_isolates_failures_and_resumes(tmp_path: Path) -> None:
         "quote",
         "start",
         "end",
+        "status",
     }
+    assert {r["status"] for r in rows} == {"accepted"}  # no candidate in the panel unless asked
 
     # second run: nothing new to do; the failed inputs are tried again and still fail
     again = run([inputs], out, Engine("rules"))
@@ -287,7 +289,7 @@ def test_streamed_csvs_are_what_a_rebuild_writes(tmp_path: Path) -> None:
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".extractor.lock"]
 
 
-def _die_on_poison(path: Path, engine: Engine, name: str | None = None) -> object:
+def _die_on_poison(path: Path, engine: Engine, name: str | None = None, candidates: bool = False) -> object:
     """A worker task that kills its process on the input named poison (as the OOM killer would)."""
     import os
 
@@ -295,7 +297,7 @@ def _die_on_poison(path: Path, engine: Engine, name: str | None = None) -> objec
 
     if path.stem == "poison":
         os._exit(9)
-    return pipeline._finish_real(path, engine, name)  # type: ignore[attr-defined]
+    return pipeline._finish_real(path, engine, name, candidates)  # type: ignore[attr-defined]
 
 
 def test_a_dead_worker_fails_the_reports_it_held_and_the_run_goes_on(

@@ -43,6 +43,13 @@ def extract(
     timeout: Annotated[float | None, Opt(help="seconds per model call [env EXTRACTOR_TIMEOUT]")] = None,
     no_cache: Annotated[bool, Opt("--no-cache", help="neither read nor write the response cache")] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="no progress bar")] = False,
+    include_candidates: Annotated[
+        bool,
+        Opt(
+            "--include-candidates",
+            help="also put the model values the gate did not accept in indicators.csv (status column)",
+        ),
+    ] = False,
 ) -> None:
     """Extract indicators from reports into OUT_DIR; rerunning the same command resumes where it stopped."""
     settings = resolve(
@@ -84,7 +91,9 @@ def extract(
                 tokens=stats.usage.prompt_tokens + stats.usage.completion_tokens,
             )
 
-        stats = run(files, out, engine, concurrency=settings.concurrency, on_progress=progress)
+        stats = run(
+            files, out, engine, concurrency=settings.concurrency, on_progress=progress, candidates=include_candidates
+        )
         progress(stats, "")
     summary = {
         "provider": engine.provider,

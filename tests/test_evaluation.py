@@ -495,3 +495,23 @@ def test_record_is_the_documented_rerecord_shorthand(monkeypatch: pytest.MonkeyP
 def test_field_result_json_round_trip() -> None:
     f = FieldResult(report="r", code=A, section="requests", status="wrong", expected=5, got=6.5, reason="x")
     assert FieldResult.model_validate_json(f.model_dump_json()) == f
+
+
+def test_model_precision_and_tokens_per_correct_figure() -> None:
+    """Per engine: the model's values in the panel (2 right, 1 wrong), and the run's tokens per right one."""
+    from extractor.evaluation.results import model_figures
+    from extractor.models import Usage
+
+    model = {"engine": "model"}
+    gold = _gold([(A, 5), (B, 3), (NEW, 7)])
+    record = _record([(A, 5, model), (B, 4, model), (NEW, 7, model)])
+    run = build_run(
+        [score_report(gold, record)], config="c", provider="local", model="m", prompt="v1", mode="replay",
+        timestamp="t", seconds=1.0, usage=Usage(model_calls=3, prompt_tokens=900, completion_tokens=100),
+    )  # fmt: skip
+    assert model_figures(run) == {"model precision": "0.667", "tokens/correct": "500"}
+    rules_only = build_run(
+        [score_report(gold, _record([(A, 5, PLAIN)]))], config="rules", provider="rules", model=None, prompt=None,
+        mode="replay", timestamp="t", seconds=1.0, usage=Usage(),
+    )  # fmt: skip
+    assert model_figures(rules_only) == {"model precision": "-", "tokens/correct": "-"}

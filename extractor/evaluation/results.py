@@ -19,6 +19,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "precision",
     "list F1",
     "coverage",
+    "model precision",
+    "tokens/correct",
     "model calls",
     "cache hits",
     "tokens",
@@ -106,11 +108,22 @@ def summary_values(run: RunResult) -> dict[str, str]:
         "precision": f"{run.totals.precision:.3f}",
         "list F1": f"{run.lists.f1:.3f}",
         "coverage": f"{run.totals.coverage:.3f}",
+        **model_figures(run),
         "model calls": str(run.usage.model_calls),
         "cache hits": str(run.usage.cache_hits),
         "tokens": str(run.tokens),
         "seconds": f"{run.seconds:.1f}",
     }
+
+
+def model_figures(run: RunResult) -> dict[str, str]:
+    """Precision of the values the model put in the panel (correct / all it claimed there), and the tokens (prompt
+    and completion) spent per correct figure it added; "-" where the run used no model or the model added none."""
+    claimed = [r for r in run.results if r.engine == "model" and r.status in ("correct", "wrong", "spurious")]
+    correct = sum(r.status == "correct" for r in claimed)
+    precision = f"{correct / len(claimed):.3f}" if claimed else "-"
+    per_correct = f"{run.tokens / correct:.0f}" if correct and run.tokens else "-"
+    return {"model precision": precision, "tokens/correct": per_correct}
 
 
 def markdown_table(runs: list[RunResult]) -> str:

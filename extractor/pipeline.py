@@ -202,11 +202,16 @@ def _ask_model(doc: Document, sections: Iterable[Section], engine: Engine, recor
         return
     # the sections of one report are independent questions: ask them side by side (the client bounds how many
     # calls are in flight), then merge the answers in document order so the record does not depend on timing
-    with ThreadPoolExecutor(max_workers=max(1, min(len(plan), engine.parallel_asks))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(len(plan), engine.parallel_asks)))
+    try:
         futures = [
             pool.submit(client.ask, prompt, sec.kind, piece, codes, lists=lists) for sec, _, piece, codes, lists in plan
         ]
         wait(futures)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: never wait for a model call to finish
+        raise
+    pool.shutdown()
     pending: list[tuple[str, Quantity]] = []  # model values that passed the quote checks, in document order
     for (sec, offset, piece, _, wants_lists), future in zip(plan, futures, strict=True):
         try:
@@ -630,10 +635,20 @@ def _run(
     # Into an empty folder the CSV rows are written as reports finish (to files moved into place at the end);
     # a run that resumes rebuilds the CSVs from records.jsonl at the end, the earlier runs' records included.
     streaming = not (records_path.exists() and records_path.stat().st_size > 0)
+    interrupted = False
+
+    def on_interrupt(kind: type[BaseException] | None, *_: object) -> None:
+        nonlocal interrupted
+        interrupted = kind is not None and issubclass(kind, KeyboardInterrupt)
+
     with ExitStack() as stack:
         out = _Appender(stack.enter_context(records_path.open("a", encoding="utf-8")))
         stack.callback(out.close)
-        stack.callback(lambda: pool.shutdown())  # the pool of the moment (a broken one is replaced)
+        # the pool of the moment (a broken one is replaced); after Ctrl-C nothing waits for a running model call
+        # worker processes finish their report and exit (waited for: they hold the terminal); threads in a model call
+        # are not waited for after Ctrl-C
+        stack.callback(lambda: pool.shutdown(wait=in_processes or not interrupted, cancel_futures=interrupted))
+        stack.push(on_interrupt)  # exits run last in, first out: this one before the pool's shutdown above
         if streaming:
             ind_fh, fnd_fh = stack.enter_context(_table_files(out_dir))
         inflight: dict[Future[_Done], tuple[Path, str]] = {}

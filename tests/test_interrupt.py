@@ -165,3 +165,28 @@ def test_ctrl_c_stops_a_rules_run_in_worker_processes_and_the_rerun_finishes(tmp
     assert sorted(names) == [f"r{i:04d}" for i in range(600)]
     rows = {r["report"] for r in csv.DictReader((out / "indicators.csv").open(encoding="utf-8"))}
     assert len(rows) == 600
+
+
+def test_ctrl_c_during_a_model_call_stops_within_seconds(tmp_path: Path) -> None:
+    """The endpoint holds every request (as a slow local model would for minutes): Ctrl-C ends the run at once,
+    with the one interrupted line and exit 130, not after the call."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "r.txt").write_text(synthetic_report(0), encoding="utf-8")
+    out = tmp_path / "out"
+    with FaultServer(delay=0.005, answer=grounded_answer) as server:
+        server.hold_after(0)
+        env = {**os.environ, "EXTRACTOR_HOME": str(tmp_path / "home")}
+        proc = subprocess.Popen(
+            _command(inputs, out, server.base_url), env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        assert server.wait_held(1, timeout=60), "no model call was made"
+        time.sleep(0.5)
+        sent = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        stopped = time.monotonic() - sent
+        server.release()
+    assert proc.returncode == 130 and stopped < 5, (proc.returncode, stopped, stderr)
+    assert stderr.strip().splitlines()[-1] == "interrupted; rerun the same command to resume"
+    assert "Traceback" not in stderr

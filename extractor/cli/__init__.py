@@ -3,7 +3,9 @@ render. Expected failures print one line and exit non-zero, never a traceback.""
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from typing import Annotated, Any
 
 import typer
@@ -69,6 +71,12 @@ def main(argv: list[str] | None = None) -> None:
         code = _click_exit(e, kind)
     if code == _INTERRUPTED:  # Typer turns Ctrl-C into Exit(130), which comes back as the return value
         print("interrupted; rerun the same command to resume", file=sys.stderr)
+        if threading.active_count() > 1:
+            # a model call still runs in a worker thread (HTTP, or the embedded llama.cpp server): the interpreter
+            # would wait for it at exit, minutes for a slow model; every record and file is already closed
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(_INTERRUPTED)
     if isinstance(code, int) and code:  # outside standalone mode, typer.Exit(code) comes back as a return value
         sys.exit(code)
 
@@ -85,8 +93,7 @@ def _click_exit(e: Any, kind: str) -> int:
     """One line for a usage mistake, then where to look; never a traceback."""
     if kind == "Exit":
         return int(getattr(e, "exit_code", 0) or 0)
-    if kind == "Abort":
-        print("aborted", file=sys.stderr)
+    if kind == "Abort":  # click's word for Ctrl-C (and EOF at a prompt): the interrupted message follows
         return _INTERRUPTED
     ctx = getattr(e, "ctx", None)
     path = getattr(ctx, "command_path", None) or "extractor"

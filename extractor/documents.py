@@ -691,6 +691,8 @@ def read_document(path: Path | str) -> Document:
             kind, original = "html", _html_text(p, embedded)
     except InputError:
         raise
+    except _OverLimit as e:
+        raise InputError(p, str(e)) from None
     except Exception as e:  # the boundary: whatever a parser library raises on a bad file becomes an InputError
         raise InputError(p, f"cannot read as {kind}: {type(e).__name__}: {_one_line(str(e))}") from e
     return _document(p, kind, encoding, original, hashlib.sha256(raw).hexdigest())
@@ -1036,7 +1038,11 @@ def _table_text(table: Any, in_article: bool) -> str:
             if cell.tag in ("td", "th") and not _is_chrome(cell, in_article):
                 text = _join_wrapped(_node_text(cell, in_article).replace("\t", " ").split("\n"))
                 row.add(text, _span(cell.attributes.get("colspan")), _span(cell.attributes.get("rowspan")))
-        lines.append("\t".join(row.finish()))
+        cells = row.finish()
+        grid.cells += len(cells)
+        if grid.cells > MAX_TABLE_CELLS:
+            raise _OverLimit(f"an HTML table spans over {MAX_TABLE_CELLS:,} cells (the limit)")
+        lines.append("\t".join(cells))
     return "\n".join(lines)
 
 
@@ -1054,6 +1060,7 @@ class _SpanGrid:
 
     def __init__(self) -> None:
         self.covered: dict[int, int] = {}  # column -> rows it is still covered for
+        self.cells = 0  # emitted so far, against MAX_TABLE_CELLS
 
     def start_row(self) -> _GridRow:
         row = _GridRow(self.covered)
@@ -1093,9 +1100,17 @@ class _GridRow:
         return self.cells
 
 
+class _OverLimit(Exception):
+    """A reader stopped at one of its limits; read_document names the file."""
+
+
+MAX_TABLE_CELLS = 200_000  # a report's tables have hundreds; a page of huge colspans would take gigabytes
+_MAX_SPAN = 64  # the widest report table has 15 columns
+
+
 def _span(value: str | None) -> int:
     try:
-        return min(max(int(value or 1), 1), 1000)
+        return min(max(int(value or 1), 1), _MAX_SPAN)
     except ValueError:
         return 1
 

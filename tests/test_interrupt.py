@@ -190,3 +190,30 @@ def test_ctrl_c_during_a_model_call_stops_within_seconds(tmp_path: Path) -> None
     assert proc.returncode == 130 and stopped < 5, (proc.returncode, stopped, stderr)
     assert stderr.strip().splitlines()[-1] == "interrupted; rerun the same command to resume"
     assert "Traceback" not in stderr
+
+
+def test_sigterm_ends_a_run_cleanly(tmp_path: Path) -> None:
+    """SIGTERM (a scheduler stopping the job) ends a run like Ctrl-C: exit 130, the one line, no temporary file,
+    no torn line; the rerun finishes every report once."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(300):
+        (inputs / f"r{i:03}.txt").write_text(synthetic_report(i), encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from extractor.cli import main; main()", "extract", str(inputs), "-o", str(out),
+               "-q", "--provider", "rules"]  # fmt: skip
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    records = out / "records.jsonl"
+    deadline = time.monotonic() + 60
+    while not (records.exists() and records.read_text(encoding="utf-8").count("\n") >= 10):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and stderr == "interrupted; rerun the same command to resume\n", stderr
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".extractor.lock"]
+    assert records.read_text(encoding="utf-8").endswith("\n")
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0
+    names = [json.loads(line)["report"] for line in records.read_text(encoding="utf-8").splitlines()]
+    assert sorted(names) == sorted(f"r{i:03}" for i in range(300))

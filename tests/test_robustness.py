@@ -254,3 +254,20 @@ def test_another_provider_does_not_mix_into_a_folder(tmp_path: Path, capsys: pyt
     records.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
     code, _, err = _extract([str(seed_path("002")), "-o", str(out)], capsys)
     assert code == 2 and "holds records made with --provider hybrid" in err
+
+
+def test_an_html_table_past_the_cell_limit_is_refused_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`<td colspan=1000>` pages took gigabytes: a span counts at most 64 columns, and a table at most
+    MAX_TABLE_CELLS cells (lowered here so the test stays small)."""
+    monkeypatch.setattr(documents, "MAX_TABLE_CELLS", 5_000)
+    page = (
+        "<html><body><p>政府信息公开年度报告</p><table>"
+        + "<tr><td colspan=1000>1</td></tr>" * 100
+        + "</table></body></html>"
+    )
+    path = tmp_path / "wide.html"
+    path.write_text(page, encoding="utf-8")
+    with pytest.raises(InputError, match=r"wide\.html: an HTML table spans over 5,000 cells \(the limit\)"):
+        read_document(path)

@@ -4,6 +4,7 @@ render. Expected failures print one line and exit non-zero, never a traceback.""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from typing import Annotated, Any
@@ -53,7 +54,13 @@ _INTERRUPTED = 130
 _USAGE = 2
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: files closed, temp files removed, exit 130
+
+
 def main(argv: list[str] | None = None) -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="extractor", standalone_mode=False)

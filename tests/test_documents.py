@@ -213,7 +213,7 @@ def test_phrase_of_another_length_maps_to_its_whole_source() -> None:
 
 def _align_whole(src: str, out: str) -> list[int]:
     """A changed line aligned as one piece (what _align_lines falls back to)."""
-    from extractor import documents
+    from extractor.documents import normalization as documents
 
     per_char = documents._char_conversions(set(src))
     irregular = {c for c, piece in per_char.items() if len(piece) != 1}
@@ -221,7 +221,7 @@ def _align_whole(src: str, out: str) -> list[int]:
 
 
 def test_changed_lines_align_piece_by_piece_or_whole() -> None:
-    from extractor import documents
+    from extractor.documents import normalization as documents
 
     src = ["針對最佳化調整的程式,網站最佳化改版", "資訊。最佳化"]
     out = [documents._opencc("tw2mainland").convert(line) for line in src]
@@ -231,7 +231,7 @@ def test_changed_lines_align_piece_by_piece_or_whole() -> None:
 
 
 def test_lines_whose_punctuation_changed_are_aligned_whole() -> None:
-    from extractor import documents
+    from extractor.documents import normalization as documents
 
     src = ["網站最佳化,改版", "最佳化「改版」"]
     out = ["网站优化，改版", "优化“改版”"]  # as if a dictionary entry had converted the punctuation too

@@ -162,7 +162,7 @@ def test_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
 
 
 def test_a_docx_that_inflates_past_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(documents, "MAX_DOCX_XML_BYTES", 1_000_000)
+    monkeypatch.setattr(documents.docx, "MAX_DOCX_XML_BYTES", 1_000_000)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
@@ -261,7 +261,7 @@ def test_an_html_table_past_the_cell_limit_is_refused_in_bounded_memory(
 ) -> None:
     """`<td colspan=1000>` pages took gigabytes: a span counts at most 64 columns, and a table at most
     MAX_TABLE_CELLS cells (lowered here so the test stays small)."""
-    monkeypatch.setattr(documents, "MAX_TABLE_CELLS", 5_000)
+    monkeypatch.setattr(documents.html, "MAX_TABLE_CELLS", 5_000)
     page = (
         "<html><body><p>政府信息公开年度报告</p><table>"
         + "<tr><td colspan=1000>1</td></tr>" * 100

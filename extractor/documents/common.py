@@ -1,0 +1,12 @@
+"""Names the readers share."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Kind = Literal["txt", "html", "pdf", "docx"]
+Script = Literal["simplified", "traditional"]
+
+
+class OverLimit(Exception):
+    """A reader stopped at one of its limits; read_document names the file."""

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from stub import Stub
 
+from extractor.bulk import run
 from extractor.config import resolve
-from extractor.pipeline import make_engine, run
+from extractor.engine import make_engine
 
 SEEDS = Path(__file__).resolve().parents[1] / "eval" / "seeds"
 

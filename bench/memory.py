@@ -1,6 +1,6 @@
 """Peak memory of a bulk run must not grow with the number of reports.
 
-Runs ``extractor.pipeline.run`` with the rules provider over N copies of the seeds, each in a fresh child
+Runs ``extractor.bulk.run`` with the rules provider over N copies of the seeds, each in a fresh child
 process, and prints the child's peak RSS (ru_maxrss) for each N, and the ratio of the largest to the smallest.
 
     python bench/memory.py [--sizes 1000 10000]
@@ -20,7 +20,8 @@ SEEDS = Path(__file__).resolve().parents[1] / "eval" / "seeds"
 CHILD = """
 import resource, sys
 from pathlib import Path
-from extractor.pipeline import Engine, run
+from extractor.bulk import run
+from extractor.engine import Engine
 stats = run([Path(sys.argv[1])], Path(sys.argv[2]), Engine("rules"))
 print(stats.reports, stats.failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

@@ -1,7 +1,7 @@
 """Reports per second of a whole rules job, and how it scales with worker processes.
 
 ``bench/rules_throughput.py`` times the extraction alone, in memory, on one core. This times what a user runs:
-``extractor.pipeline.run`` over a folder of report files (reading, extraction, records.jsonl written and synced,
+``extractor.bulk.run`` over a folder of report files (reading, extraction, records.jsonl written and synced,
 indicators.csv and findings.csv rebuilt at the end), with ``--concurrency`` 1 and then each given count of
 worker processes, over the same generated variants (see rules_throughput.variants) written to a temporary
 folder. Each run starts from an empty output folder in a fresh process, so start-up (imports, compiling the
@@ -29,7 +29,8 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 started = time.perf_counter()
-from extractor.pipeline import Engine, run
+from extractor.bulk import run
+from extractor.engine import Engine
 stats = run([Path(sys.argv[1])], Path(sys.argv[2]), Engine("rules"), concurrency=int(sys.argv[3]))
 print(json.dumps({"reports": stats.reports, "failed": stats.failed, "values": stats.values,
                   "seconds": time.perf_counter() - started}))

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from extractor.documents import detect_script, read_text
-from extractor.pipeline import Engine, process_document
+from extractor.engine import Engine
+from extractor.pipeline import process_document
 
 SEEDS = Path(__file__).resolve().parents[1] / "eval" / "seeds"
 

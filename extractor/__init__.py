@@ -37,7 +37,8 @@ from .errors import (
 from .models import ReportRecord
 
 if TYPE_CHECKING:
-    from .pipeline import Engine, RunStats
+    from .bulk import RunStats
+    from .engine import Engine
 
 __version__ = "0.1.0"
 
@@ -64,14 +65,14 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     if name == "RunStats":  # the pipeline is imported when a call needs it, not on `import extractor`
-        from .pipeline import RunStats
+        from .bulk import RunStats
 
         return RunStats
     raise AttributeError(f"module 'extractor' has no attribute {name!r}")
 
 
 def _engine(settings: Settings | None) -> Engine:
-    from .pipeline import Engine, make_engine
+    from .engine import Engine, make_engine
 
     if settings is None or settings.provider == "rules":
         return Engine("rules")
@@ -94,13 +95,13 @@ def extract_many(
 ) -> RunStats:
     """A bulk job: files and folders into ``out_dir`` (records.jsonl, indicators.csv, findings.csv, errors.jsonl),
     resuming where an earlier run into the same folder stopped. Returns the run's :class:`RunStats`."""
-    from .pipeline import expand_inputs, run
+    from .bulk import expand_inputs, run
 
     return run(list(expand_inputs(inputs)), out_dir, _engine(settings), concurrency=concurrency)
 
 
 def load_records(out_dir: Path) -> list[ReportRecord]:
     """Every record of an output folder (damaged lines skipped)."""
-    from .pipeline import iter_records
+    from .outputs import iter_records
 
     return list(iter_records(out_dir))

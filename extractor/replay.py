@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .config import resolve
+from .engine import Engine, make_engine
 from .errors import CassetteMissing
 from .local_model import MODELS
-from .pipeline import Engine, make_engine
 
 if TYPE_CHECKING:  # vcrpy is imported when a cassette is used: it patches HTTP libraries and costs ~0.4 s
     import vcr

@@ -26,7 +26,7 @@ from .codebook import codebook
 from .documents import read_document
 from .errors import InputError, UsageError
 from .models import Finding, Quantity, ReportRecord, TextItem
-from .pipeline import iter_records
+from .outputs import iter_records
 
 __all__ = ["default_destination", "find_record", "render_view", "write_view"]
 

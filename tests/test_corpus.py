@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from extractor.engine import Engine
 from extractor.evaluation.corpus import CorpusEntry, group_figures, label_problems, load_corpus, score_entry
-from extractor.pipeline import Engine, process
+from extractor.pipeline import process
 
 ROOT = Path(__file__).resolve().parents[1] / "eval"
 ENTRIES = load_corpus(ROOT / "corpus")

@@ -336,7 +336,8 @@ class _Balance(HTMLParser):
 
 def _degraded_runs() -> list[RunResult]:
     """A real rules run and a worse "model" run, from the same records, without any model."""
-    from extractor.pipeline import Engine, process
+    from extractor.engine import Engine
+    from extractor.pipeline import process
 
     golds = load_gold(GOLD, SEEDS)
     good, bad = [], []

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from extractor.bulk import run
 from extractor.cli import main
 from extractor.config import resolve
+from extractor.engine import Engine
 from extractor.errors import (
     ConnectionFailed,
     EndpointTimeout,
@@ -30,7 +32,6 @@ from extractor.errors import (
 from extractor.fields import LIST_SECTIONS, SECTION_CODES, build_schema
 from extractor.llm import AskResult, Endpoint, ModelClient
 from extractor.models import SectionKind
-from extractor.pipeline import Engine, run
 from extractor.prompts import load_prompt
 from extractor.retry import RetryPolicy
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from extractor.documents import read_text
+from extractor.engine import Engine
 from extractor.models import ReportRecord
-from extractor.pipeline import Engine, process_document
+from extractor.pipeline import process_document
 from extractor.prompts import load_prompt
 
 from .fakes import FakeAsker
@@ -98,7 +99,8 @@ def test_candidates_reach_the_csv_only_when_asked(tmp_path: Path) -> None:
     whether the rows are streamed by the workers or rebuilt from records.jsonl."""
     import csv
 
-    from extractor.pipeline import export_tables, run
+    from extractor.bulk import run
+    from extractor.outputs import export_tables
 
     src = tmp_path / "r.txt"
     src.write_text(PROSE, encoding="utf-8")

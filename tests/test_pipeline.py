@@ -9,22 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from extractor.bulk import run
 from extractor.documents import read_text
+from extractor.engine import Engine
 from extractor.errors import NotAReportError
 from extractor.fields import SECTION_CODES, relevant
-from extractor.models import Finding, Quantity, ReportRecord
-from extractor.pipeline import (
-    INDICATOR_COLUMNS,
-    Engine,
-    _finding_rows_of,
-    _indicator_rows_of,
-    export_tables,
-    finding_rows,
-    indicator_rows,
-    process,
-    process_document,
-    run,
-)
+from extractor.models import Finding, Quantity
+from extractor.outputs import INDICATOR_COLUMNS, export_tables, finding_rows, indicator_rows, record_rows
+from extractor.pipeline import process, process_document
 from extractor.prompts import load_prompt
 
 from .conftest import SEEDS, seed_path
@@ -199,37 +191,34 @@ def test_problem_clauses_start_after_the_innermost_lead_word() -> None:
     ]
 
 
-def _model_rows(record: ReportRecord) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    """The CSV rows of a record by the models (indicator_rows and the findings), as tuples in column order."""
-    return [tuple(r[c] for c in INDICATOR_COLUMNS) for r in indicator_rows(record)], finding_rows(record)
-
-
-def test_export_rows_read_off_json_are_the_model_rows() -> None:
-    records = [process(p, Engine("rules")) for p in sorted(SEEDS.glob("*.txt"))]
-    fake = FakeAsker(answers={"unknown": {"proactive_total": "主动公开政府信息999条"}}, verified=False)
+def test_the_one_row_builder_writes_blank_cells_floats_and_findings() -> None:
+    """indicators.csv and findings.csv rows come from one builder over the record's JSON (outputs.record_rows), for
+    streamed and rebuilt tables alike: a blank cell is "", money keeps its cents, cells and suspects join by ";"."""
+    fake = FakeAsker(answers={"unknown": {"proactive_total": "主动公开政府信息624条"}})
     engine = Engine("local", client=fake, prompt=load_prompt("v1"), model_name="fake")
-    records.append(
-        process_document(read_text("本机关2016年政府信息公开工作：主动公开政府信息624条。", "m.txt"), engine)
-    )
-    odd = records[-1].model_copy(deep=True)  # a blank cell, a float, a finding without figures
-    odd.indicators.set("requests.new.commercial", Quantity(value=None, raw="", unit="件"))
-    odd.indicators.set("fees.amount", Quantity(value=1471599.16, unit="元", raw="147.159916万元"))
-    odd.findings.append(Finding(check="model.section_failed", message="x", cells=["a", "b"]))
-    records.append(odd)
-    for record in records:
-        data = json.loads(record.model_dump_json())
-        assert (list(_indicator_rows_of(data)), list(_finding_rows_of(data))) == _model_rows(record)
+    record = process_document(read_text("本机关2016年政府信息公开工作：主动公开政府信息624条。", "m.txt"), engine)
+    record.indicators.set("requests.new.commercial", Quantity(value=None, raw="", unit="件"))
+    record.indicators.set("fees.amount", Quantity(value=1471599.16, unit="元", raw="147.159916万元"))
+    record.findings.append(Finding(check="model.section_failed", message="x", cells=["a", "b"]))
+    rows = {r["code"]: tuple(r[c] for c in INDICATOR_COLUMNS) for r in indicator_rows(record)}
+    assert rows["requests.new.commercial"] == ("m", "requests.new.commercial", "", "件", "exact", False, "rules", "", "",
+                                               "", "accepted")  # fmt: skip
+    assert rows["fees.amount"][2:4] == (1471599.16, "元")
+    assert rows["proactive.total"][2] == 624 and rows["proactive.total"][6] == "model"
+    data = json.loads(record.model_dump_json())
+    assert list(record_rows(data)) == [tuple(r[c] for c in INDICATOR_COLUMNS) for r in indicator_rows(record)]
+    assert finding_rows(record)[-1] == ("m", "model.section_failed", "error", "x", "", "", "a;b", "")
 
 
 @pytest.mark.parametrize("concurrency", [1, 2])
 def test_model_free_runs_in_worker_processes_give_the_same_records(
     tmp_path: Path, concurrency: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from extractor import pipeline
+    from extractor import bulk
 
     pools: list[object] = []
-    real = pipeline._worker_context
-    monkeypatch.setattr(pipeline, "_worker_context", lambda: pools.append(1) or real())
+    real = bulk._worker_context
+    monkeypatch.setattr(bulk, "_worker_context", lambda: pools.append(1) or real())
     inputs = _copy_seeds(tmp_path / "in")
     (inputs / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
     (inputs / "walk.txt").write_text("今天天气很好，我们去公园散步。" * 20, encoding="utf-8")
@@ -258,20 +247,20 @@ def test_model_free_runs_in_worker_processes_give_the_same_records(
 def test_appended_lines_are_flushed_at_once_and_synced_at_most_once_a_second(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from extractor import pipeline
+    from extractor import outputs
 
     synced: list[int] = []
-    monkeypatch.setattr(pipeline.os, "fsync", lambda fd: synced.append(fd))
+    monkeypatch.setattr(outputs.os, "fsync", lambda fd: synced.append(fd))
     path = tmp_path / "records.jsonl"
     with path.open("a", encoding="utf-8") as fh:
-        out = pipeline._Appender(fh, every=3600)
+        out = outputs.Appender(fh, every=3600)
         for i in range(50):
             out.append(json.dumps({"n": i}))
             assert path.read_text(encoding="utf-8").count("\n") == i + 1  # on disk for any other reader
         assert synced == []
         out.close()
         assert len(synced) == 1
-        out = pipeline._Appender(fh, every=0)
+        out = outputs.Appender(fh, every=0)
         out.append("{}")
         assert len(synced) == 2
 
@@ -293,11 +282,11 @@ def _die_on_poison(path: Path, engine: Engine, name: str | None = None, candidat
     """A worker task that kills its process on the input named poison (as the OOM killer would)."""
     import os
 
-    from extractor import pipeline
+    from extractor import bulk
 
     if path.stem == "poison":
         os._exit(9)
-    return pipeline._finish_real(path, engine, name, candidates)  # type: ignore[attr-defined]
+    return bulk._finish_real(path, engine, name, candidates)  # type: ignore[attr-defined]
 
 
 def test_a_dead_worker_fails_the_reports_it_held_and_the_run_goes_on(
@@ -305,12 +294,12 @@ def test_a_dead_worker_fails_the_reports_it_held_and_the_run_goes_on(
 ) -> None:
     import multiprocessing
 
-    from extractor import pipeline
+    from extractor import bulk
 
     # fork: the workers inherit this test's replacement of the task (forkserver workers import it afresh)
-    monkeypatch.setattr(pipeline, "_worker_context", lambda: multiprocessing.get_context("fork"))
-    monkeypatch.setattr(pipeline, "_finish_real", pipeline._finish, raising=False)
-    monkeypatch.setattr(pipeline, "_finish", _die_on_poison)
+    monkeypatch.setattr(bulk, "_worker_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(bulk, "_finish_real", bulk._finish, raising=False)
+    monkeypatch.setattr(bulk, "_finish", _die_on_poison)
     inputs = _copy_seeds(tmp_path / "in")
     shutil.copy(seed_path("000"), inputs / "poison.txt")
     out = tmp_path / "out"

@@ -22,12 +22,15 @@ from pathlib import Path
 import pytest
 
 from extractor import documents
+from extractor.bulk import run
 from extractor.cache import CachedAnswer, ResponseCache, cache_key, clear_directory
 from extractor.cli import main
 from extractor.config import resolve
 from extractor.documents import read_document, read_text
+from extractor.engine import Engine
 from extractor.errors import CacheError, ConfigError, ExtractorError, InputError
-from extractor.pipeline import Engine, iter_records, process_document, run
+from extractor.outputs import iter_records
+from extractor.pipeline import process_document
 
 from .conftest import SEEDS, seed_path
 

@@ -20,8 +20,9 @@ import pytest
 from extractor.cli import main
 from extractor.config import resolve
 from extractor.documents import read_text
+from extractor.engine import Engine
 from extractor.llm import Endpoint, ModelClient
-from extractor.pipeline import Engine, process_document
+from extractor.pipeline import process_document
 from extractor.prompts import load_prompt
 from extractor.replay import _recorder
 from extractor.view import write_view

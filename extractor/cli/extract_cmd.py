@@ -10,10 +10,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..bulk import RunStats, expand_inputs, run
 from ..config import resolve
 from ..documents import SUPPORTED_TEXT
+from ..engine import make_engine
 from ..errors import ConfigError
-from ..pipeline import RunStats, expand_inputs, make_engine, prepare_out_dir, run
+from ..outputs import prepare_out_dir
 
 Opt = typer.Option
 _LISTED = 100  # unsupported files named in the closing summary (all are counted)

@@ -124,23 +124,32 @@ def _settle(record: ReportRecord, pending: list[tuple[str, Quantity]]) -> None:
         if current is not None:
             if current.value != q.value:
                 what = "the identities derive" if current.derived else f"another {current.engine} answer read"
-                _candidate(record, code, q, f"{what} {current.value}")
-                record.findings.append(
-                    Finding(
-                        check="model.contradicts_derived" if current.derived else "conflicting_values",
-                        severity="warning",
-                        message=f"{code}: {what} {current.value}, the model read {q.value} "
-                        f"({q.source.quote or q.raw!r}); the {'derived' if current.derived else 'first'} value is kept",
-                        expected=current.value,
-                        found=q.value,
-                        cells=[code],
-                        suspects=[code],
-                    )
-                )
+                check = "model.contradicts_derived" if current.derived else "conflicting_values"
+                _disagreement(record, code, current, q, check, what, "derived" if current.derived else "first")
             continue
         broken = gate.breaks_identity(tree, code, q, held)
         if broken is not None:
             _candidate(record, code, q, f"it would break {broken.check}: {broken.message}")
+
+
+def _disagreement(
+    record: ReportRecord, code: str, kept: Quantity, q: Quantity, check: str, what: str, which: str
+) -> None:
+    """The model's ``q`` differs from the value ``kept`` in the tree: ``q`` becomes a candidate, and a finding names
+    both ("{what} {kept}, the model read {q}")."""
+    _candidate(record, code, q, f"{what} {kept.value}")
+    record.findings.append(
+        Finding(
+            check=check,
+            severity="warning",
+            message=f"{code}: {what} {kept.value}, the model read {q.value} ({q.source.quote or q.raw!r}); "
+            f"the {which} value is kept",
+            expected=kept.value,
+            found=q.value,
+            cells=[code],
+            suspects=[code],
+        )
+    )
 
 
 def _candidate(record: ReportRecord, code: str, q: Quantity, reason: str) -> None:
@@ -211,19 +220,8 @@ def _model_value(
     current = record.indicators.get(code)
     if current is not None:  # the rules read it: their value stays, the model's is a candidate
         if current.value != q.value:
-            _candidate(record, code, q, f"the {current.engine} read {current.value}")
-            record.findings.append(
-                Finding(
-                    check="hybrid.disagreement" if current.engine == "rules" else "conflicting_values",
-                    severity="warning",
-                    message=f"{code}: {current.engine} read {current.value}, the model read {q.value}; "
-                    f"the {current.engine} value is kept",
-                    expected=current.value,
-                    found=q.value,
-                    cells=[code],
-                    suspects=[code],
-                )
-            )
+            check = "hybrid.disagreement" if current.engine == "rules" else "conflicting_values"
+            _disagreement(record, code, current, q, check, f"the {current.engine} read", current.engine)
         return None
     if span is None:
         _candidate(record, code, q, "the quote is not in the section text")

@@ -25,6 +25,20 @@ def seed_path(stem_prefix: str) -> Path:
     return next(SEEDS.glob(f"{stem_prefix}*.txt"))
 
 
+def extract_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``extractor extract ARGS --provider rules -q`` in-process (the same ``main`` as the ``extractor``
+    script); its exit code, stdout and stderr."""
+    from extractor.cli import main
+
+    try:
+        main(["extract", *args, "--provider", "rules", "-q"])
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture(autouse=True)
 def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"

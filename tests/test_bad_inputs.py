@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.cli import main
-
-from .conftest import seed_path
+from .conftest import extract_cli, seed_path
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 
@@ -85,15 +83,7 @@ def _huge(folder: Path) -> Path:
     return path
 
 
-def _extract(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process (the same ``main`` as the ``extractor`` script); its exit code, stdout, stderr."""
-    try:
-        main(["extract", *args, "--provider", "rules", "-q"])
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+_extract = extract_cli
 
 
 @pytest.mark.parametrize(("name", "reason"), [(b[1], b[2]) for b in BAD], ids=[b[0] for b in BAD])

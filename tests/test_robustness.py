@@ -32,17 +32,9 @@ from extractor.errors import CacheError, ConfigError, ExtractorError, InputError
 from extractor.outputs import iter_records
 from extractor.pipeline import process_document
 
-from .conftest import SEEDS, seed_path
+from .conftest import SEEDS, extract_cli, seed_path
 
-
-def _extract(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(["extract", *args, "--provider", "rules", "-q"])
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+_extract = extract_cli
 
 
 SEED_2020 = seed_path("004").read_text(encoding="utf-8")

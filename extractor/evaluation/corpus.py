@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -33,7 +33,7 @@ from ..documents import raw_text
 from ..errors import ExtractorError, GoldError
 from ..identities import check
 from ..models import Finding, Indicators, Quantity, ReportRecord, Scope, TemplateKind
-from .gold import Gold, GoldValue, number_in_quote
+from .gold import Gold, GoldValue, code_problems, number_in_quote
 from .score import ReportScore, score_report
 from .summary import Counts
 
@@ -49,18 +49,7 @@ Layout = Literal[
     "docx",
     "prose",
 ]
-LAYOUTS: tuple[Layout, ...] = (
-    "pdf_text",
-    "pdf_scan",
-    "html_page",
-    "html_in_text",
-    "flat_line",
-    "cell_per_line",
-    "spaced_cells",
-    "markdown",
-    "docx",
-    "prose",
-)
+LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 Origin = Literal["real", "variant"]
 NOT_REPORT = "not_report"
 
@@ -163,22 +152,10 @@ def label_problems(entry: CorpusEntry) -> list[str]:
         if gold.layout != "pdf_scan":
             return [f"cannot read the document: {e.one_line()}"]
         text = None  # a scan's quotes are read off the page images; only OCR can check them
-    book = codebook()
-    era = "pre2019" if gold.template.startswith("pre2019") else gold.template
-    seen: set[str] = set()
+    problems.extend(code_problems(gold.values, gold.template))
     for v in gold.values:
-        entry_ = book.get(v.code)
-        if entry_ is None or not entry_.numeric:
-            problems.append(f"{v.code}: not a numeric code of the codebook")
-            continue
-        if v.code in seen:
-            problems.append(f"{v.code}: labelled twice (one value per code)")
-        seen.add(v.code)
-        if v.unit != entry_.unit:
-            problems.append(f"{v.code}: unit {v.unit!r} is not the codebook unit {entry_.unit!r}")
-        if "all" not in entry_.eras and era not in entry_.eras:
-            problems.append(f"{v.code}: era {'/'.join(entry_.eras)} excludes template {gold.template}")
-        if text is None:
+        entry_ = codebook().get(v.code)
+        if entry_ is None or text is None:
             continue
         if not clean(v.quote) or clean(v.quote) not in text:
             problems.append(f"{v.code}: quote {v.quote[:60]!r} is not in the document")

@@ -88,11 +88,29 @@ def load_gold_file(path: Path, seeds_dir: Path) -> Gold:
 
 def gold_problems(gold: Gold, text: str) -> list[str]:
     """Every disagreement of ``gold`` with the codebook and its seed ``text``; each names its code."""
+    problems = code_problems(gold.values, gold.template)
+    for v in gold.values:
+        if v.code not in codebook():
+            continue
+        if v.quote not in text:
+            problems.append(f"{v.code}: quote {v.quote!r} is not in the seed text")
+        elif not number_in_quote(v.value, v.quote):
+            problems.append(f"{v.code}: value {v.value} is not printed in its quote {v.quote!r}")
+    for field in ("problems", "improvements"):
+        for item in getattr(gold, field):
+            if squash(item) not in squash(text):
+                problems.append(f"{field}: item {item[:30]!r} is not in the seed text")
+    return problems
+
+
+def code_problems(values: list[GoldValue], template: str) -> list[str]:
+    """Labels against the codebook: a numeric code, once per report, its unit, and an era that admits the
+    template (shared by the seed gold and the corpus gold)."""
     problems: list[str] = []
     seen: set[str] = set()
     book = codebook()
-    era = "pre2019" if gold.template.startswith("pre2019") else gold.template
-    for v in gold.values:
+    era = "pre2019" if template.startswith("pre2019") else template
+    for v in values:
         entry = book.get(v.code)
         if entry is None or not entry.numeric:
             problems.append(f"{v.code}: not a numeric code of the codebook")
@@ -103,15 +121,7 @@ def gold_problems(gold: Gold, text: str) -> list[str]:
         if v.unit != entry.unit:
             problems.append(f"{v.code}: unit {v.unit!r} is not the codebook unit {entry.unit!r}")
         if "all" not in entry.eras and era not in entry.eras:
-            problems.append(f"{v.code}: era {'/'.join(entry.eras)} excludes template {gold.template}")
-        if v.quote not in text:
-            problems.append(f"{v.code}: quote {v.quote!r} is not in the seed text")
-        elif not number_in_quote(v.value, v.quote):
-            problems.append(f"{v.code}: value {v.value} is not printed in its quote {v.quote!r}")
-    for field in ("problems", "improvements"):
-        for item in getattr(gold, field):
-            if squash(item) not in squash(text):
-                problems.append(f"{field}: item {item[:30]!r} is not in the seed text")
+            problems.append(f"{v.code}: era {'/'.join(entry.eras)} excludes template {template}")
     return problems
 
 

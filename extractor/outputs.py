@@ -47,7 +47,7 @@ _META_ROWS = (("meta.issuer", "issuer"), ("meta.year", "year"), ("meta.template"
 
 
 @cache
-def _code_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
+def code_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((code, tuple(code.split("."))) for code in quantity_codes())
 
 
@@ -299,7 +299,7 @@ def record_rows(data: dict[str, Any], *, candidates: bool = False) -> Iterator[t
             yield (report, code, value, "year" if code == "meta.year" else "", "exact", False, "rules", "", "", "",
                    "accepted")  # fmt: skip
     tree = data["indicators"]
-    for code, path in _code_paths():
+    for code, path in code_paths():
         node = tree
         for key in path:
             node = node.get(key)

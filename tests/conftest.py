@@ -31,7 +31,7 @@ def extract_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
     from extractor.cli import main
 
     try:
-        main(["extract", *args, "--provider", "rules", "-q"])
+        main(["extract", *args, "--provider", "rules", "-q", "--json"])
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1

@@ -80,7 +80,7 @@ def test_a_folder_run_names_the_files_it_left_out(tmp_path: Path) -> None:
         (folder / name).write_text(seed_path("004").read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "notes.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (folder / "scan.jpg").write_bytes(b"\xff\xd8\xff")
-    result = _run(["extract", str(folder), "--provider", "rules", "-o", "out", "-q"], tmp_path)
+    result = _run(["extract", str(folder), "--provider", "rules", "-o", "out", "-q", "--json"], tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.splitlines()[-1])
     assert summary["reports"] == 3  # .txt, .shtml and .md, by the one table of suffixes

@@ -314,7 +314,7 @@ def test_cli_run_with_faults_exits_zero_and_reports_the_failure(
         server.rule("政府信息601条", status(429, retry_after=0))  # retried at once, then answered
         server.rule("政府信息602条", *[status(429, retry_after=0)] * 5)  # still rate limited after the retry
         server.rule("政府信息603条", length_cut())
-        argv = ["extract", str(inputs[0].parent), "-o", str(out), "--provider", "openai", "-q",
+        argv = ["extract", str(inputs[0].parent), "-o", str(out), "--provider", "openai", "-q", "--json",
                 "--base-url", server.base_url, "--model", "m", "--api-key", KEY]  # fmt: skip
         main(argv)  # no SystemExit: some reports succeeded
     stdout, stderr = capsys.readouterr()

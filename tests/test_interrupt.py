@@ -41,7 +41,7 @@ def server() -> Iterator[FaultServer]:
 def _command(inputs: Path, out: Path, base_url: str) -> list[str]:
     return [
         sys.executable, "-c", "from extractor.cli import main; main()",
-        "extract", str(inputs), "-o", str(out), "-q", "--provider", "openai", "--base-url", base_url,
+        "extract", str(inputs), "-o", str(out), "-q", "--json", "--provider", "openai", "--base-url", base_url,
         "--model", "stub", "--api-key", "sk-test-interrupt", "--concurrency", str(WORKERS),
     ]  # fmt: skip
 
@@ -144,7 +144,7 @@ def test_ctrl_c_stops_a_rules_run_in_worker_processes_and_the_rerun_finishes(tmp
         os.link(seeds[i % len(seeds)], inputs / f"r{i:04d}.txt")
     out = tmp_path / "out"
     command = [sys.executable, "-c", "from extractor.cli import main; main()", "extract", str(inputs), "-o",
-               str(out), "-q", "--provider", "rules", "--concurrency", "2"]  # fmt: skip
+               str(out), "-q", "--json", "--provider", "rules", "--concurrency", "2"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     records = out / "records.jsonl"
     deadline = time.monotonic() + 60

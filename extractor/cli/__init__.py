@@ -13,7 +13,7 @@ import typer
 
 from .. import __version__
 from ..errors import ExtractorError
-from . import cache_cmd, eval_cmd, extract_cmd, model_cmd, schemas_cmd, sections_cmd, view_cmd
+from . import cache_cmd, eval_cmd, extract_cmd, model_cmd, panel_cmd, schemas_cmd, sections_cmd, view_cmd
 
 app = typer.Typer(
     name="extractor",
@@ -43,6 +43,8 @@ app.command("sections")(sections_cmd.sections)
 app.command("extract")(extract_cmd.extract)
 app.command("schemas")(schemas_cmd.schemas)
 app.command("view")(view_cmd.view)
+app.command("export")(panel_cmd.export_cmd)
+app.command("panel")(panel_cmd.panel_cmd)
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(cache_cmd.app, name="cache")
 app.add_typer(eval_cmd.app, name="eval")

@@ -45,6 +45,7 @@ def extract(
     timeout: Annotated[float | None, Opt(help="seconds per model call [env EXTRACTOR_TIMEOUT]")] = None,
     no_cache: Annotated[bool, Opt("--no-cache", help="neither read nor write the response cache")] = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="no progress bar")] = False,
+    as_json: Annotated[bool, Opt("--json", help="the closing summary as one JSON line")] = False,
     include_candidates: Annotated[
         bool,
         Opt(
@@ -97,14 +98,16 @@ def extract(
             files, out, engine, concurrency=settings.concurrency, on_progress=progress, candidates=include_candidates
         )
         progress(stats, "")
+    files = [out / name for name in ("records.jsonl", "indicators.csv", "findings.csv", "errors.jsonl")]
     summary = {
         "provider": engine.provider,
         "out": str(out),
         **stats.as_dict(),
         "skipped_unsupported": len(unsupported),
         "unsupported": [str(p) for p in unsupported[:_LISTED]],
+        "files": [str(p) for p in files if p.exists()],
     }
-    typer.echo(json.dumps(summary, ensure_ascii=False))
+    typer.echo(json.dumps(summary, ensure_ascii=False) if as_json else _in_words(summary, stats, files))
     if stats.failed and stats.reports == 0 and stats.skipped == 0:
         first = (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()[-1]
         raise typer.Exit(code=_exit_for(json.loads(first)))
@@ -113,3 +116,21 @@ def extract(
 def _exit_for(error: dict[str, str]) -> int:
     typer.echo(f"error: {error.get('message', 'failed')}", err=True)
     return 2 if error.get("error") in ("InputError", "NotAReportError", "ConfigError") else 1
+
+
+def _in_words(summary: dict[str, object], stats: RunStats, files: list[Path]) -> str:
+    """The closing summary a person reads: what was done, and every file written with what it holds."""
+    lines = [
+        f"{stats.reports} report(s) extracted, {stats.skipped} already done, {stats.failed} failed, "
+        f"{summary['skipped_unsupported']} file(s) of another type left out; {stats.values} values; "
+        f"{stats.usage.model_calls} model call(s), {stats.usage.cache_hits} from the cache; {stats.seconds:.1f} s",
+    ]
+    holds = {
+        "records.jsonl": "one record per report (the source of truth; resume reads it)",
+        "indicators.csv": "the long table: one value per row, status accepted",
+        "findings.csv": "identities that failed, disagreements between engines",
+        "errors.jsonl": "the inputs that failed, with the reason",
+    }
+    lines += [f"  {p}  {holds[p.name]}" for p in files if p.exists()]
+    lines.append("  (extractor export OUT --format parquet|duckdb|csv for the panel's tables; --json for this as JSON)")
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""The panel: typed tables in CSV, Parquet and DuckDB that agree, one wide row per report, bodies linked across
+years, and the carry-over check on the development corpus (Sanming city, 2019–2025)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from extractor.bulk import run
+from extractor.engine import Engine
+from extractor.panel import body_id, build_tables, check_panel, export
+
+ROOT = Path(__file__).resolve().parents[1]
+CITY = sorted((ROOT / "eval" / "corpus" / "docs").glob("sm-city-20*.txt"))
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("panel") / "out"
+    run(CITY, out, Engine("rules"))
+    return out
+
+
+def test_every_format_loads_with_the_same_numbers(city: Path) -> None:
+    for fmt in ("csv", "parquet", "duckdb"):
+        export(city, fmt)  # type: ignore[arg-type]
+    from_csv = pd.read_csv(city / "panel.csv")
+    from_parquet = pd.read_parquet(city / "panel.parquet")
+    with duckdb.connect(str(city / "extractor.duckdb"), read_only=True) as con:
+        from_duckdb = con.execute("SELECT * FROM panel").df()
+    for frame in (from_parquet, from_duckdb):
+        pd.testing.assert_frame_equal(
+            from_csv.sort_values("report").reset_index(drop=True),
+            frame.sort_values("report").reset_index(drop=True),
+            check_dtype=False,
+        )
+    values = pd.read_parquet(city / "values.parquet")
+    assert values["value"].dtype == "float64" and values["year"].dtype == "int64"
+    with duckdb.connect(str(city / "extractor.duckdb"), read_only=True) as con:
+        (total,) = con.execute("SELECT sum(value) FROM \"values\" WHERE code = 'requests.new.total'").fetchone()
+    assert total == values.loc[values["code"] == "requests.new.total", "value"].sum()
+
+
+def test_the_wide_table_has_one_numeric_row_per_report(city: Path) -> None:
+    export(city, "parquet")
+    panel = pd.read_parquet(city / "panel.parquet")
+    assert len(panel) == len(CITY) and panel["report"].is_unique
+    assert set(panel["body_id"]) == {"三明市人民政府"}
+    assert panel["requests.new.total"].dtype == "float64"
+    assert panel.set_index("year").loc[2021, "requests.new.total"] == 162
+    items = pd.read_parquet(city / "items.parquet")
+    assert set(items.columns) >= {"report", "field", "n", "text"}
+
+
+def test_the_carry_over_holds_on_the_city_and_a_planted_break_is_found(city: Path, tmp_path: Path) -> None:
+    assert not [f for f in check_panel(build_tables(city)) if f.check == "panel.carry_over"]
+    broken = tmp_path / "broken"
+    shutil.copytree(city, broken)
+    records = broken / "records.jsonl"
+    lines = records.read_text(encoding="utf-8").splitlines()
+    planted = []
+    for i, line in enumerate(lines):
+        data = json.loads(line)
+        if data["report"] == "sm-city-2022":
+            data["indicators"]["requests"]["carried_in"]["natural_person"]["value"] += 3
+            planted.append(i)
+            lines[i] = json.dumps(data, ensure_ascii=False)
+    assert planted
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = [f for f in check_panel(build_tables(broken)) if f.check == "panel.carry_over"]
+    assert [(f.report_a, f.report_b, f.cells) for f in found] == [
+        ("sm-city-2021", "sm-city-2022", ("requests.carried_out.natural_person", "requests.carried_in.natural_person"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("issuer", "body"),
+    [
+        ("三明市政府信息公开工作领导小组", "三明市人民政府"),
+        ("三明市政务公开工作领导小组", "三明市人民政府"),
+        ("三明市人民政府", "三明市人民政府"),
+        ("三明市政府", "三明市人民政府"),
+        ("上海市人民政府办公厅", "上海市人民政府办公厅"),  # an office is a body of its own
+        ("苏州工业园区管理委员会办公室", "苏州工业园区管委会"),
+    ],
+)
+def test_body_ids(issuer: str, body: str) -> None:
+    assert body_id(issuer) == body
+
+
+def test_the_readme_researcher_section_runs(city: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ```python block of the README's "For researchers" section, run against a real output folder."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## For researchers") :]
+    section = section[: section.index("\n## ", 4)]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert blocks
+    for fmt in ("csv", "parquet", "duckdb"):
+        export(city, fmt)  # type: ignore[arg-type]
+    monkeypatch.chdir(city.parent)
+    (city.parent / "out").exists() or (city.parent / "out").symlink_to(city)
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})

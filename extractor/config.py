@@ -17,6 +17,8 @@ from .errors import ConfigError
 
 Provider = Literal["rules", "local", "openai", "hybrid"]
 PROVIDERS: tuple[Provider, ...] = ("rules", "local", "openai", "hybrid")
+OcrMode = Literal["auto", "never", "always"]
+OCR_MODES: tuple[OcrMode, ...] = ("auto", "never", "always")
 
 DEFAULT_MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4.gguf"
 
@@ -57,6 +59,7 @@ class Settings:
     timeout: float = 600.0  # a 0.5B model on two busy cores can take minutes to read a long section
     max_retries: int = 4
     cache: bool = True
+    ocr: OcrMode = "auto"  # auto | never | always: PDFs without a text layer read by OCR, refused, or every PDF
 
     def describe(self) -> dict[str, Any]:
         """For logs and run files: every setting except secrets."""
@@ -82,6 +85,7 @@ ENV_VARS: dict[str, str] = {
     "concurrency": "EXTRACTOR_CONCURRENCY",
     "timeout": "EXTRACTOR_TIMEOUT",
     "max_retries": "EXTRACTOR_MAX_RETRIES",
+    "ocr": "EXTRACTOR_OCR",
 }
 # Also honoured for the key, as most OpenAI-compatible tools do.
 FALLBACK_KEY_ENV = "OPENAI_API_KEY"
@@ -150,6 +154,8 @@ def validate(s: Settings) -> Settings:
         raise ConfigError("threads must be >= 1, context size >= 512 and max tokens >= 16")
     if s.max_reasks < 0 or s.max_retries < 0:
         raise ConfigError("max reasks and max retries cannot be negative")
+    if s.ocr not in OCR_MODES:
+        raise ConfigError(f"--ocr must be auto, never or always, not {s.ocr!r}")
     if not (math.isfinite(s.timeout) and s.timeout > 0):
         raise ConfigError(f"timeout must be a positive number of seconds, not {s.timeout}")
     if not (math.isfinite(s.temperature) and s.temperature >= 0):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .config import Settings
+from .documents import OcrMode
 from .models import (
     SectionKind,
 )
@@ -30,6 +31,7 @@ class Engine:
     prompt: Prompt | None = None
     model_name: str | None = None
     parallel_asks: int = 1  # sections of one report asked at once
+    ocr: OcrMode = "auto"  # PDFs without a text layer: read by OCR (auto), refused (never), or every PDF (always)
 
     @property
     def uses_rules(self) -> bool:
@@ -43,7 +45,7 @@ class Engine:
 def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = None) -> Engine:
     """The engine for these settings. ``hybrid`` without a local model falls back to ``rules`` with a notice."""
     if settings.provider == "rules":
-        return Engine("rules")  # before importing the model client: openai and instructor take ~1.5 s to load
+        return Engine("rules", ocr=settings.ocr)  # before importing the model client (openai/instructor: ~1.5 s)
     from .cache import ResponseCache
     from .errors import ModelUnavailable
     from .llm import ModelClient, open_endpoint
@@ -57,7 +59,7 @@ def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = No
             raise
         if notice:
             notice(f"{e.one_line()}. Falling back to the rules provider.")
-        return Engine("rules")
+        return Engine("rules", ocr=settings.ocr)
     cache = ResponseCache() if settings.cache else None
     client = ModelClient(endpoint, settings, cache=cache, max_in_flight=settings.concurrency)
     return Engine(
@@ -66,4 +68,5 @@ def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = No
         prompt=prompt,
         model_name=endpoint.identity,
         parallel_asks=settings.concurrency,
+        ocr=settings.ocr,
     )

@@ -15,6 +15,7 @@ from .errors import (
 from .meta import detect_issuer, detect_scope
 from .model_pass import ask_model
 from .models import (
+    Finding,
     Meta,
     ReportRecord,
     SectionInfo,
@@ -26,7 +27,7 @@ from .sections import Section, looks_like_report, split_sections
 def process(path: Path, engine: Engine) -> ReportRecord:
     """Read, split and extract one report. Raises InputError/NotAReportError for bad input."""
     started = time.perf_counter()
-    doc = read_document(path)
+    doc = read_document(path, ocr=engine.ocr)
     return process_document(doc, engine, started=started)
 
 
@@ -68,7 +69,11 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
     # the rules' values are the tree's when no model added to it: derive need not walk the tree for them
     held = dict(found.values) if found is not None and not engine.uses_model else None
     reported = identities.derive(record.indicators, held)
-    record.findings.extend(identities.check(record.indicators, reported))
+    checked = identities.check(record.indicators, reported)
+    record.findings.extend(checked)
+    if doc.ocr:
+        _distrust_ocr(record, checked)
+        record.findings.extend(_doubtful_reads(record, doc.doubtful))
     record.seconds = round(time.perf_counter() - started, 3)
     return record
 
@@ -77,3 +82,38 @@ def _section_info(doc: Document, s: Section) -> SectionInfo:
     start, end = doc.to_original(s.start, s.end) if s.end > s.start else (s.start, s.start)
     # SectionInfo(kind=..., heading=..., start=..., end=...) without validating: typed already, never negative
     return construct(SectionInfo, {"kind": s.kind, "heading": s.heading, "start": start, "end": end})
+
+
+def _doubtful_reads(record: ReportRecord, doubtful: tuple[tuple[int, int, float], ...]) -> list[Finding]:
+    """A finding for every value read from text that OCR recognised with a low score (the view marks them too)."""
+    out: list[Finding] = []
+    for code, q in record.indicators.items():
+        start, end = q.source.start, q.source.end
+        if start is None or end is None:
+            continue
+        low = [score for a, b, score in doubtful if a < end and start < b]
+        if low:
+            out.append(Finding(check="ocr.low_confidence", severity="warning",
+                               message=f"{code}: {q.raw or q.value!r} was read by OCR with a score of {min(low):.2f}",
+                               found=q.value, cells=[code], suspects=[code]))  # fmt: skip
+    return out
+
+
+def _distrust_ocr(record: ReportRecord, checked: list[Finding]) -> None:
+    """Text read by OCR: a misread digit ("9" for "6") breaks the identities its cell is in, where a printed error
+    would be the report's own. So every cell of a failed identity becomes a candidate (kept in alternates with the
+    reason), and the values derived from the cells become derived again from what is left."""
+    tree = record.indicators
+    for f in checked:
+        if f.severity != "error":
+            continue
+        for code in f.cells:
+            q = tree.get(code)
+            if q is not None and not q.derived and q.status == "accepted":
+                q.status, q.reason = "candidate", f"read by OCR, and {f.check} fails: {f.message}"
+                record.alternates.setdefault(code, []).append(q)
+                tree.set(code, None)
+    for code, q in list(tree.items()):
+        if q.derived:
+            tree.set(code, None)
+    identities.derive(tree)

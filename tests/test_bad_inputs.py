@@ -26,7 +26,7 @@ BAD: list[tuple[str, str, str]] = [
     ("binary", "binary.txt", "binary file, not text"),
     ("truncated-pdf", "truncated.pdf", "damaged PDF"),
     ("encrypted-pdf", "encrypted.pdf", "encrypted PDF"),
-    ("pdf-without-text-layer", "scanned.pdf", "PDF has no text layer; it needs OCR first"),
+    ("pdf-without-text-layer", "scanned.pdf", "PDF has no text layer"),  # and OCR found no text on its pages
     ("not-a-report", "not_a_report.txt", "not a government information-disclosure annual report"),
     ("html-without-body-text", "no_body_text.html", "no text in the HTML page"),
     ("mixed-encodings", "mixed_encodings.txt", "undetectable or mixed text encoding"),

@@ -445,7 +445,7 @@ BAD_INPUTS: list[tuple[str, Callable[[Path], Path], str]] = [
     ("encrypted pdf", _write("locked.pdf", _encrypted("user-secret")), "encrypted PDF"),
     ("truncated pdf", _write("cut.pdf", _pdf_bytes(_latin_text, pages=3)[:700]), "damaged PDF"),
     ("not a pdf", _write("fake.pdf", b"<html>404 Not Found</html>"), "damaged PDF"),
-    ("pdf without text", _write("scan.pdf", _pdf_bytes(_rectangle_only, pages=2)), "no text layer; it needs OCR"),
+    ("pdf without text", _write("scan.pdf", _pdf_bytes(_rectangle_only, pages=2)), "PDF has no text layer"),
     ("html with only nav", lambda tmp: FIXTURES / "nav_only.html", "no text in the HTML page"),
     ("corrupt docx", _write("broken.docx", b"PK\x03\x04" + b"\x00garbage" * 50), "damaged DOCX"),
     ("unknown binary type", _write("report.doc", _BINARY), "unsupported file type"),

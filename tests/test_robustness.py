@@ -18,6 +18,7 @@ import shutil
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,10 +61,10 @@ def test_an_unexpected_exception_is_one_error_line_and_the_run_goes_on(
     poison = sorted(inputs.iterdir())[1]
     real = documents.read_document
 
-    def flaky(path: Path | str) -> documents.Document:
+    def flaky(path: Path | str, **options: Any) -> documents.Document:
         if Path(path).name == poison.name:
             raise ZeroDivisionError("a bug of ours")
-        return real(path)
+        return real(path, **options)
 
     monkeypatch.setattr("extractor.pipeline.read_document", flaky)
     out = tmp_path / "out"

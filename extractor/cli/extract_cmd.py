@@ -44,6 +44,9 @@ def extract(
     max_reasks: Annotated[int | None, Opt(help="validation re-asks per section")] = None,
     timeout: Annotated[float | None, Opt(help="seconds per model call [env EXTRACTOR_TIMEOUT]")] = None,
     no_cache: Annotated[bool, Opt("--no-cache", help="neither read nor write the response cache")] = False,
+    ocr: Annotated[
+        str | None, Opt(help="PDFs without a text layer: auto (read by OCR) | never | always [env EXTRACTOR_OCR]")
+    ] = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="no progress bar")] = False,
     as_json: Annotated[bool, Opt("--json", help="the closing summary as one JSON line")] = False,
     include_candidates: Annotated[
@@ -58,7 +61,7 @@ def extract(
     settings = resolve(
         provider=provider, prompt=prompt, model=model, model_path=model_path, base_url=base_url, api_key=api_key,
         concurrency=concurrency, threads=threads, context_size=context_size, max_tokens=max_tokens,
-        max_reasks=max_reasks, timeout=timeout, cache=False if no_cache else None,
+        max_reasks=max_reasks, timeout=timeout, cache=False if no_cache else None, ocr=ocr,
     )  # fmt: skip
     console = Console(stderr=True)
     unsupported: list[Path] = []

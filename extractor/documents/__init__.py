@@ -32,12 +32,13 @@ import re
 import stat
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from extractor.config import OCR_MODES, OcrMode
 from extractor.errors import InputError
 
-from .common import Kind, OverLimit, Script
+from .common import Kind, NeedsOcr, OverLimit, Script
 from .docx import MAX_DOCX_XML_BYTES, _read_docx
 from .html import MAX_TABLE_CELLS, NAV_WORDS, _html_text, _read_html
 from .normalization import NOISE_LINES, TW_PHRASES, NoiseRule, _identity, _normalize, detect_script, normalize
@@ -50,12 +51,14 @@ __all__ = [
     "MAX_TABLE_CELLS",
     "NAV_WORDS",
     "NOISE_LINES",
+    "OCR_MODES",
     "SUFFIXES",
     "SUPPORTED_TEXT",
     "TW_PHRASES",
     "Document",
     "Kind",
     "NoiseRule",
+    "OcrMode",
     "Script",
     "detect_script",
     "embedded_html",
@@ -80,6 +83,9 @@ class Document:
     sha256: str
     # For every normalized char, its index in `original`. None means the identity (normalized == original).
     offsets: array[int] | None = field(default=None, repr=False, compare=False)
+    # OCR: whether the text was read by OCR, and the (start, end, score) spans of `original` it read with a low score
+    ocr: bool = False
+    doubtful: tuple[tuple[int, int, float], ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.offsets is None:
@@ -132,11 +138,22 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
 
 
-def read_document(path: Path | str) -> Document:
-    """Read a report file of any supported kind. Raises InputError with a one-line reason when it cannot."""
+def read_document(path: Path | str, *, ocr: OcrMode = "auto") -> Document:
+    """Read a report file of any supported kind. Raises InputError with a one-line reason when it cannot.
+
+    ``ocr``: a PDF without a text layer is read by OCR (``auto``), refused (``never``), or every PDF is (``always``).
+    """
     p = Path(path)
     raw = _read_bytes(p)
     kind = _kind_of(p, raw)
+    if kind == "pdf" and ocr != "never":
+        try:
+            if ocr == "always":
+                raise NeedsOcr
+            original, encoding = _READERS[kind](p, raw)
+        except NeedsOcr:
+            return _ocr_document(p, raw)
+        return _document(p, kind, encoding, original, hashlib.sha256(raw).hexdigest())
     try:
         original, encoding = _READERS[kind](p, raw)
         if kind == "txt" and (embedded := embedded_html(original)) is not None:
@@ -144,6 +161,8 @@ def read_document(path: Path | str) -> Document:
             kind, original = "html", _html_text(p, embedded)
     except InputError:
         raise
+    except NeedsOcr:
+        raise InputError(p, "PDF has no text layer; it needs OCR first (--ocr auto)") from None
     except OverLimit as e:
         raise InputError(p, str(e)) from None
     except Exception as e:  # the boundary: whatever a parser library raises on a bad file becomes an InputError
@@ -158,7 +177,7 @@ def raw_text(path: Path | str) -> str:
     raw = _read_bytes(p)
     kind = _kind_of(p, raw)
     if kind in ("pdf", "docx"):
-        return read_document(p).original
+        return read_document(p, ocr="never").original  # a scan's text is OCR's reading, not the file's own
     return _decode_text(p, raw)[0]
 
 
@@ -167,6 +186,21 @@ def read_text(text: str, path: Path | str = "<text>") -> Document:
     if not text.strip():
         raise InputError(path, "empty text")
     return _document(Path(path), "txt", None, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _ocr_document(path: Path, raw: bytes) -> Document:
+    from .ocr import OcrUnavailable, ocr_pdf
+
+    try:
+        original, doubtful = ocr_pdf(raw)
+    except OcrUnavailable as e:
+        raise InputError(path, f"PDF has no text layer; it needs OCR first: {e}") from None
+    except Exception as e:  # the boundary, as for every reader
+        raise InputError(path, f"OCR failed: {type(e).__name__}: {_one_line(str(e))}") from e
+    if not original.strip():
+        raise InputError(path, "PDF has no text layer, and OCR found no text on its pages")
+    doc = _document(path, "pdf", None, original, hashlib.sha256(raw).hexdigest())
+    return replace(doc, ocr=True, doubtful=tuple(doubtful))
 
 
 def _document(path: Path, kind: Kind, encoding: str | None, original: str, sha256: str) -> Document:

@@ -10,3 +10,7 @@ Script = Literal["simplified", "traditional"]
 
 class OverLimit(Exception):
     """A reader stopped at one of its limits; read_document names the file."""
+
+
+class NeedsOcr(Exception):
+    """A PDF has no text layer: its pages must be read by OCR."""

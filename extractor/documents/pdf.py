@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from extractor.errors import InputError
 
+from .common import NeedsOcr
 from .html import _join_wrapped
 from .text import _one_line
 
@@ -66,7 +67,7 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
     if not pages:
         raise InputError(path, "damaged PDF: no pages")
     if not any(line.strip() for page in pages for line in page):
-        raise InputError(path, "PDF has no text layer; it needs OCR first")
+        raise NeedsOcr  # read_document decides: OCR, or the refusal "PDF has no text layer"
     return "\n".join("\n".join(page) for page in _strip_page_furniture(pages)), None
 
 

@@ -1,0 +1,196 @@
+"""OCR for PDF pages without a text layer (scans): pages rendered by PDFium, read by PP-OCR (rapidocr-onnxruntime,
+whose wheel carries its models: nothing is downloaded at run time), and the text boxes laid out again as lines,
+table rows TAB-separated.
+
+Laying out: boxes are grouped into visual lines by their vertical centres. A line holding two or more boxes that
+are bare numbers is a table row; the label fragments a cell wrapped onto the lines above and below it (short
+boxes left of the row's first number, "1.属于" / "国家" / "秘密") are joined to the row they sit nearest to, so a
+label's words never end up beside another row's numbers. Every other line is text.
+
+Each box's recognition score is kept: spans of the text read with a score under :data:`LOW_CONFIDENCE` are
+returned with it, and the pipeline flags every value read from such a span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+LOW_CONFIDENCE = 0.8  # PP-OCR's recognition score below which a box's text is doubtful
+_DPI = 200
+_NUMBER = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?%?")
+_OPENS_LABEL = re.compile(r"[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
+# A box of digits OCR read partly as letters ("o" for 0, "l" for 1): a table cell, once the letters are digits
+_DIGITISH = re.compile(r"[\dOoIl|,.]+")
+_AS_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+
+
+class OcrUnavailable(Exception):
+    """The OCR engine is not installed (the ``ocr`` extra)."""
+
+
+@dataclass
+class _Box:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    text: str
+    score: float
+
+    @property
+    def yc(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def number(self) -> bool:
+        return _NUMBER.fullmatch(self.text) is not None
+
+
+@dataclass
+class _Line:
+    boxes: list[_Box]
+    label: list[_Box] = field(default_factory=list)  # wrapped label fragments joined to a table row
+
+    @property
+    def yc(self) -> float:
+        return sum(b.yc for b in self.boxes) / len(self.boxes)
+
+    @property
+    def table_row(self) -> bool:
+        return sum(b.number for b in self.boxes) >= 2
+
+
+@cache
+def _engine() -> Any:
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as e:
+        raise OcrUnavailable("pip install 'extractor[ocr]'") from e
+    return RapidOCR()
+
+
+def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
+    """The text of every page of a PDF by OCR, and the (start, end, score) spans of doubtful boxes in it."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as e:
+        raise OcrUnavailable("pip install 'extractor[ocr]'") from e
+    engine = _engine()
+    pdf = pdfium.PdfDocument(raw)
+    parts: list[str] = []
+    doubtful: list[tuple[int, int, float]] = []
+    try:
+        for page in pdf:
+            image = page.render(scale=_DPI / 72).to_numpy()
+            found, _ = engine(image)
+            offset = sum(len(p) + 1 for p in parts)
+            text, spans = layout([_box(item) for item in found or []])
+            parts.append(text)
+            doubtful.extend((offset + a, offset + b, s) for a, b, s in spans)
+    finally:
+        pdf.close()
+    return "\n".join(parts), doubtful
+
+
+def _box(item: Any) -> _Box:
+    quad, text, score = item
+    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    text = str(text).strip()
+    if _DIGITISH.fullmatch(text) and len(text) <= 12:
+        text = text.translate(_AS_DIGITS)  # a doubtful reading: its score stays as OCR gave it
+    return _Box(min(xs), max(xs), min(ys), max(ys), text, float(score))
+
+
+def layout(boxes: list[_Box]) -> tuple[str, list[tuple[int, int, float]]]:
+    """Boxes as lines of text (table rows TAB-separated), and the spans of the doubtful ones."""
+    boxes = [b for b in boxes if b.text]
+    if not boxes:
+        return "", []
+    heights = sorted(b.y1 - b.y0 for b in boxes)
+    tol = heights[len(heights) // 2] * 0.5
+    lines: list[_Line] = []
+    for b in sorted(boxes, key=lambda b: b.yc):
+        if lines and abs(lines[-1].yc - b.yc) <= tol:
+            lines[-1].boxes.append(b)
+        else:
+            lines.append(_Line([b]))
+    for line in lines:
+        line.boxes.sort(key=lambda b: b.x0)
+    rows = [line for line in lines if line.table_row]
+    kept: list[_Line] = []
+    for line in lines:
+        if line.table_row:
+            kept.append(line)
+            continue
+        host = _host(line, rows)
+        if host is not None:
+            host.label.extend(line.boxes)
+        else:
+            kept.append(line)
+    out: list[str] = []
+    spans: list[tuple[int, int, float]] = []
+    pos = 0
+    for line in kept:
+        cells = _cells(line)
+        for i, (text, score) in enumerate(cells):
+            if i:
+                out.append("\t")
+                pos += 1
+            if score < LOW_CONFIDENCE:
+                spans.append((pos, pos + len(text), score))
+            out.append(text)
+            pos += len(text)
+        out.append("\n")
+        pos += 1
+    return "".join(out), spans
+
+
+def _host(line: _Line, rows: list[_Line]) -> _Line | None:
+    """The table row a line of short label fragments belongs to: the nearest row whose first number lies right of
+    every fragment, within a line and a half of it."""
+    if not rows or any(len(b.text) > 16 for b in line.boxes):
+        return None
+    right = max(b.x1 for b in line.boxes)
+    # A fragment that opens a label ("二、", "(三)", "4.") is the first line of the row at or below it (a label
+    # centred in its cell starts above the row's numbers); any other fragment continues the label of the row above.
+    height = max(b.y1 - b.y0 for b in line.boxes)
+    below = [r for r in rows if r.yc >= line.yc - height / 2]
+    above = [r for r in rows if r.yc < line.yc]
+    if _OPENS_LABEL.match(line.boxes[0].text) and below:
+        near = min(below, key=lambda r: r.yc)
+    elif above:
+        near = max(above, key=lambda r: r.yc)
+    else:
+        near = min(rows, key=lambda r: abs(r.yc - line.yc))
+    first_number = min(b.x0 for b in near.boxes if b.number)
+    height = max(b.y1 - b.y0 for b in near.boxes)
+    if right < first_number and abs(near.yc - line.yc) <= 2.5 * height:
+        return near
+    return None
+
+
+def _cells(line: _Line) -> list[tuple[str, float]]:
+    """A line's cells: for a table row, its label (own and wrapped fragments, top to bottom) then each box."""
+    if not line.table_row:
+        text = "".join(b.text for b in line.boxes) if _tight(line.boxes) else "\t".join(b.text for b in line.boxes)
+        return [(text, min(b.score for b in line.boxes))]
+    first_number = min(i for i, b in enumerate(line.boxes) if b.number)
+    label_boxes = sorted(line.label + line.boxes[:first_number], key=lambda b: (b.yc, b.x0))
+    cells: list[tuple[str, float]] = []
+    if label_boxes:
+        cells.append(("".join(b.text for b in label_boxes), min(b.score for b in label_boxes)))
+    cells.extend((b.text, b.score) for b in line.boxes[first_number:])
+    return cells
+
+
+def _tight(boxes: list[_Box]) -> bool:
+    """Boxes of one running text line (gaps under two characters), not the cells of a table."""
+    for a, b in pairwise(boxes):
+        char = (a.y1 - a.y0) or 1
+        if b.x0 - a.x1 > 2 * char:
+            return False
+    return True

@@ -44,3 +44,27 @@ def test_rules_hold_the_baseline(group: str, figures: dict[str, dict[str, float]
 
 def test_no_wrong_value_on_the_real_reports(figures: dict[str, dict[str, float]]) -> None:
     assert figures["real · all"]["wrong"] == 0
+
+
+HYBRID = "hybrid-qwen2.5-coder-0.5b-v1"
+
+
+def test_hybrid_replayed_on_the_real_reports_is_as_accurate_and_precise_as_the_rules(tmp_path: Path) -> None:
+    """The default main job (hybrid with the embedded 0.5B) on the real corpus reports, from cassettes: the gate
+    keeps the model from costing accuracy or precision."""
+    from extractor.evaluation.runner import EvalConfig, run_corpus
+
+    real = [e for e in ENTRIES if e.gold.origin == "real"]
+    cassettes = ROOT.parent / "cassettes"
+    if not all((cassettes / HYBRID / f"{e.gold.report}.json").is_file() for e in real):
+        pytest.skip(f"corpus cassettes not recorded: extractor eval --corpus <real reports> -c {HYBRID} --record")
+    corpus = tmp_path / "corpus"
+    for sub in ("docs", "gold"):
+        (corpus / sub).mkdir(parents=True)
+    for e in real:
+        (corpus / "docs" / e.path.name).symlink_to(e.path)
+        (corpus / "gold" / f"{e.gold.report}.json").symlink_to(ROOT / "corpus" / "gold" / f"{e.gold.report}.json")
+    rules = group_figures(run_corpus(EvalConfig("rules"), corpus, cassettes))["real · all"]
+    hybrid = group_figures(run_corpus(EvalConfig.parse(HYBRID), corpus, cassettes))["real · all"]
+    assert hybrid["accuracy"] >= rules["accuracy"] and hybrid["precision"] >= max(rules["precision"], 0.99)
+    assert hybrid["wrong"] == 0

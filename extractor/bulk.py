@@ -40,6 +40,7 @@ from .models import (
 )
 from .outputs import (
     Appender,
+    clean_orphans,
     csv_text,
     done_records,
     done_reports,
@@ -122,7 +123,13 @@ def run(
     holds the accepted values; ``candidates`` adds the model values the gate kept out (status column)."""
     prepare_out_dir(out_dir)
     with folder_lock(out_dir):
-        return _run(inputs, out_dir, engine, concurrency=concurrency, on_progress=on_progress, candidates=candidates)
+        clean_orphans(out_dir)
+        try:
+            return _run(
+                inputs, out_dir, engine, concurrency=concurrency, on_progress=on_progress, candidates=candidates
+            )
+        except OSError as e:  # the output folder itself failed (a full disk, a file made read-only): one line
+            raise OutputError(out_dir, f"writing the output failed: {e.strerror or e}") from None
 
 
 def _run(

@@ -26,6 +26,7 @@ from .models import (
     SectionKind,
     Source,
     TextItem,
+    Usage,
 )
 from .numbers import to_yuan
 from .sections import Section
@@ -92,6 +93,7 @@ def ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record
             record.findings.append(
                 Finding(check="model.section_failed", severity="warning", message=e.one_line(), cells=[])
             )
+            record.usage.add(Usage(model_calls=e.attempts))  # the calls it took count, whatever came of them
             continue
         record.usage.add(result.usage)
         if result.answer is None:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import fcntl
 import io
@@ -51,10 +52,16 @@ def code_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((code, tuple(code.split("."))) for code in quantity_codes())
 
 
+OUTPUT_FILES = ("records.jsonl", "indicators.csv", "findings.csv", "errors.jsonl")
+
+
 def prepare_out_dir(out_dir: Path) -> None:
     """Create the output folder, or say in one line why it cannot be used."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(out_dir, "exists and is not a folder; pass -o a folder (new or existing)")
+    for name in OUTPUT_FILES:
+        if (out_dir / name).is_dir():
+            raise OutputError(out_dir, f"{name} in it is a folder; move it away (the run writes a file there)")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out_dir):
@@ -254,6 +261,18 @@ def indicator_rows(record: ReportRecord, *, candidates: bool = False) -> Iterato
     """indicators.csv's rows of a record, by column name (:func:`record_rows` of its JSON: one builder for both)."""
     data = json.loads(record.model_dump_json())
     return (dict(zip(INDICATOR_COLUMNS, row, strict=True)) for row in record_rows(data, candidates=candidates))
+
+
+def clean_orphans(out_dir: Path) -> list[Path]:
+    """Remove the temporary files a killed run left (``.indicators.csv.*`` …): they are never anyone's output once
+    the folder's lock is held. Returns what was removed."""
+    removed = []
+    for name in OUTPUT_FILES:
+        for orphan in out_dir.glob(f".{name}.*"):
+            with contextlib.suppress(OSError):
+                orphan.unlink()
+                removed.append(orphan)
+    return removed
 
 
 @contextmanager

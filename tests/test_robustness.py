@@ -267,3 +267,55 @@ def test_an_html_table_past_the_cell_limit_is_refused_in_bounded_memory(
     path.write_text(page, encoding="utf-8")
     with pytest.raises(InputError, match=r"wide\.html: an HTML table spans over 5,000 cells \(the limit\)"):
         read_document(path)
+
+
+def test_an_output_file_that_is_a_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    (out / "indicators.csv").mkdir(parents=True)
+    code, _, err = _extract([str(seed_path("000")), "-o", str(out)], capsys)
+    assert code == 2 and "indicators.csv in it is a folder" in err and "Traceback" not in err
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from extractor import outputs
+
+    def full(self: object, line: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outputs.Appender, "append", full)
+    out = tmp_path / "out"
+    code, _, err = _extract([str(seed_path("000")), "-o", str(out)], capsys)
+    assert code == 2 and "writing the output failed: No space left on device" in err and "Traceback" not in err
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".extractor.lock"]
+
+
+def test_temporary_files_a_killed_run_left_are_removed_by_the_next(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    orphans = [out / ".indicators.csv.abc123", out / ".findings.csv.x", out / ".errors.jsonl.y"]
+    for p in orphans:
+        p.write_text("half", encoding="utf-8")
+    keep = out / ".notes"
+    keep.write_text("mine", encoding="utf-8")
+    run([seed_path("000")], out, Engine("rules"))
+    assert not any(p.exists() for p in orphans) and keep.exists()
+
+
+def test_the_calls_of_a_section_that_failed_are_counted() -> None:
+    from extractor.errors import ModelOutputError
+    from extractor.prompts import load_prompt
+
+    from .fakes import FakeAsker
+
+    class Failing(FakeAsker):
+        def ask(self, *args: Any, **kwargs: Any) -> Any:
+            raise ModelOutputError("proactive: stayed invalid", section="proactive", attempts=3)
+
+    engine = Engine("local", client=Failing(), prompt=load_prompt("v1"), model_name="fake")
+    record = process_document(read_text(SEED_2020), engine)
+    failed = [f for f in record.findings if f.check == "model.section_failed"]
+    assert failed and record.usage.model_calls == 3 * len(failed)

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .config import Settings
@@ -19,7 +20,30 @@ from .prompts import Prompt
 class Asker(Protocol):
     """What the pipeline needs of a model client (see :class:`extractor.llm.ModelClient`)."""
 
+    calls_in_flight: int  # HTTP calls to the model under way right now
+
     def ask(self, prompt: Prompt, kind: SectionKind, text: str, codes: list[str], *, lists: bool = False) -> Any: ...
+
+
+@dataclass(slots=True)
+class Activity:
+    """Where a model run stands, for the progress bar: sections planned (to ask) and sections whose answer is
+    back (asked), over every report of the run. Shared by its threads; the counts only grow."""
+
+    planned: int = 0
+    asked: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def plan(self, n: int) -> None:
+        with self._lock:
+            self.planned += n
+
+    def answered(self) -> None:
+        with self._lock:
+            self.asked += 1
+
+    def __reduce__(self) -> tuple[type[Activity], tuple[int, int]]:
+        return Activity, (self.planned, self.asked)  # to a worker process: the counts, and a lock of its own
 
 
 @dataclass
@@ -32,6 +56,7 @@ class Engine:
     model_name: str | None = None
     parallel_asks: int = 1  # sections of one report asked at once
     ocr: OcrMode = "auto"  # PDFs without a text layer: read by OCR (auto), refused (never), or every PDF (always)
+    activity: Activity = field(default_factory=Activity, repr=False, compare=False)
 
     @property
     def uses_rules(self) -> bool:
@@ -40,6 +65,11 @@ class Engine:
     @property
     def uses_model(self) -> bool:
         return self.client is not None and self.provider in ("local", "openai", "hybrid")
+
+    def progress(self) -> tuple[int, int, int]:
+        """(sections asked, sections planned, model calls in flight) of this run so far."""
+        in_flight = self.client.calls_in_flight if self.client is not None else 0
+        return self.activity.asked, self.activity.planned, in_flight
 
 
 def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = None) -> Engine:

@@ -218,6 +218,8 @@ class ModelClient:
         )
         # bounds HTTP calls in flight across every worker thread (reports x their sections)
         self._in_flight = threading.BoundedSemaphore(max(1, max_in_flight))
+        self._count_lock = threading.Lock()
+        self.calls_in_flight = 0  # HTTP calls under way now (the progress bar shows it)
 
     @property
     def sampling(self) -> dict[str, Any]:
@@ -322,12 +324,20 @@ class ModelClient:
             self.cache.put(key, CachedAnswer(content, log.prompt_tokens, log.completion_tokens, log.calls, verified))
         return AskResult(answer, usage, verified, cached=False, content=content)
 
+    def _counted(self, step: int) -> None:
+        with self._count_lock:
+            self.calls_in_flight += step
+
     def _recording_create(self, log: _CallLog) -> Callable[..., Any]:
         def create(**kwargs: Any) -> Any:
             def once() -> Any:
                 try:
                     with self._in_flight:
-                        completion = self._openai.chat.completions.create(**kwargs)
+                        self._counted(+1)
+                        try:
+                            completion = self._openai.chat.completions.create(**kwargs)
+                        finally:
+                            self._counted(-1)
                 except Exception as e:  # translated once, here
                     raise translate(e) from e
                 try:

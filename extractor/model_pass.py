@@ -73,11 +73,18 @@ def ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record
         return
     # the sections of one report are independent questions: ask them side by side (the client bounds how many
     # calls are in flight), then merge the answers in document order so the record does not depend on timing
+    activity = engine.activity
+    activity.plan(len(plan))
+
+    def ask(kind: SectionKind, piece: str, codes: list[str], lists: bool) -> Any:
+        try:
+            return client.ask(prompt, kind, piece, codes, lists=lists)
+        finally:
+            activity.answered()  # answered, failed or from the cache: this section is no longer to ask
+
     pool = ThreadPoolExecutor(max_workers=max(1, min(len(plan), engine.parallel_asks)))
     try:
-        futures = [
-            pool.submit(client.ask, prompt, sec.kind, piece, codes, lists=lists) for sec, _, piece, codes, lists in plan
-        ]
+        futures = [pool.submit(ask, sec.kind, piece, codes, lists) for sec, _, piece, codes, lists in plan]
         wait(futures)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: never wait for a model call to finish

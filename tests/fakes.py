@@ -18,6 +18,7 @@ class FakeAsker:
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, list[str]]] = field(default_factory=list)
     verified: bool = True
+    calls_in_flight: int = 0
 
     def ask(self, prompt: Prompt, kind: SectionKind, text: str, codes: list[str], *, lists: bool = False) -> AskResult:
         self.calls.append((kind, list(codes)))

@@ -283,9 +283,12 @@ def test_a_failing_report_lands_in_errors_while_the_others_complete(tmp_path: Pa
         server.rule("政府信息604条", status(429, retry_after=1), not_json())  # report 4: recovers
         server.rule("政府信息605条", status(401))  # report 5: the key is refused
         client = _client(server, waits, retries=2)
-        stats = run(inputs, out, Engine("openai", client, load_prompt("v1"), "m"), concurrency=3)
+        engine = Engine("openai", client, load_prompt("v1"), "m")
+        stats = run(inputs, out, engine, concurrency=3)
         prompts = server.prompts()
     assert (stats.reports, stats.failed) == (3, 2)
+    asked, planned, in_flight = engine.progress()  # the progress bar's section counts: all asked, failed ones too
+    assert planned >= 5 and asked == planned and in_flight == 0
     records = {r["report"]: r for r in map(json.loads, (out / "records.jsonl").read_text("utf-8").splitlines())}
     assert sorted(records) == ["bureau_01", "bureau_03", "bureau_04"]
     errors = _errors(out)
@@ -355,12 +358,14 @@ def test_calls_in_flight_are_bounded_across_threads() -> None:
     from extractor.prompts import load_prompt
 
     active, peak, lock = 0, 0, threading.Lock()
+    counted: list[int] = []  # what the client said was in flight while the server held a call
 
     def slow_ok(body: object) -> str:
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
+        counted.append(client.calls_in_flight)
         time.sleep(0.05)
         with lock:
             active -= 1
@@ -379,6 +384,8 @@ def test_calls_in_flight_are_bounded_across_threads() -> None:
         for t in threads:
             t.join()
     assert peak == 3
+    assert counted and all(1 <= n <= 3 for n in counted) and max(counted) == 3  # the progress bar's figure
+    assert client.calls_in_flight == 0
 
 
 def test_a_trickling_answer_is_cut_at_the_timeout(server: FaultServer) -> None:

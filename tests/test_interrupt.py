@@ -32,6 +32,12 @@ ANSWER_FIRST = 46  # requests answered before the server holds the rest: a third
 # number of reports, so at least one report is cut off with some of its sections answered
 
 
+# The CLI as a terminal starts it, Ctrl-C raising KeyboardInterrupt. A test run started in the background (a
+# non-interactive shell's `cmd &`, as some CI runners do) inherits SIGINT ignored, and Python keeps an inherited
+# ignore: without this the signal the tests send would never arrive.
+CLI = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); from extractor.cli import main; main()"
+
+
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
     with FaultServer(delay=0.005, answer=grounded_answer) as s:
@@ -40,7 +46,7 @@ def server() -> Iterator[FaultServer]:
 
 def _command(inputs: Path, out: Path, base_url: str) -> list[str]:
     return [
-        sys.executable, "-c", "from extractor.cli import main; main()",
+        sys.executable, "-c", CLI,
         "extract", str(inputs), "-o", str(out), "-q", "--json", "--provider", "openai", "--base-url", base_url,
         "--model", "stub", "--api-key", "sk-test-interrupt", "--concurrency", str(WORKERS),
     ]  # fmt: skip
@@ -143,7 +149,7 @@ def test_ctrl_c_stops_a_rules_run_in_worker_processes_and_the_rerun_finishes(tmp
     for i in range(600):
         os.link(seeds[i % len(seeds)], inputs / f"r{i:04d}.txt")
     out = tmp_path / "out"
-    command = [sys.executable, "-c", "from extractor.cli import main; main()", "extract", str(inputs), "-o",
+    command = [sys.executable, "-c", CLI, "extract", str(inputs), "-o",
                str(out), "-q", "--json", "--provider", "rules", "--concurrency", "2"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     records = out / "records.jsonl"
@@ -200,7 +206,7 @@ def test_sigterm_ends_a_run_cleanly(tmp_path: Path) -> None:
     for i in range(300):
         (inputs / f"r{i:03}.txt").write_text(synthetic_report(i), encoding="utf-8")
     out = tmp_path / "out"
-    command = [sys.executable, "-c", "from extractor.cli import main; main()", "extract", str(inputs), "-o", str(out),
+    command = [sys.executable, "-c", CLI, "extract", str(inputs), "-o", str(out),
                "-q", "--provider", "rules"]  # fmt: skip
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     records = out / "records.jsonl"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -78,28 +79,53 @@ def extract(
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn(
-            "failed {task.fields[failed]} · calls {task.fields[calls]} · cache {task.fields[hits]} · "
-            "tokens {task.fields[tokens]}"
+            "failed {task.fields[failed]}{task.fields[asks]} · calls {task.fields[calls]} · "
+            "cache {task.fields[hits]} · tokens {task.fields[tokens]}"
         ),
         TimeElapsedColumn(),
         console=console,
         disable=quiet,
     ) as bar:
-        task = bar.add_task("extract", total=len(files), failed=0, calls=0, hits=0, tokens=0)
+        task = bar.add_task("extract", total=len(files), failed=0, asks="", calls=0, hits=0, tokens=0)
+
+        def sections() -> str:
+            if not engine.uses_model:
+                return ""
+            asked, planned, in_flight = engine.progress()
+            return f" · sections {asked}/{planned} · in flight {in_flight}"
 
         def progress(stats: RunStats, _: str) -> None:
             bar.update(
                 task,
                 completed=stats.reports + stats.failed + stats.skipped,
                 failed=stats.failed,
+                asks=sections(),
                 calls=stats.usage.model_calls,
                 hits=stats.usage.cache_hits,
                 tokens=stats.usage.prompt_tokens + stats.usage.completion_tokens,
             )
 
-        stats = run(
-            files, out, engine, concurrency=settings.concurrency, on_progress=progress, candidates=include_candidates
-        )
+        # a report's sections are asked between two report-level updates, minutes apart on a small local model:
+        # the section counts and calls in flight are refreshed by the bar's own thread, twice a second
+        ticker = threading.Event()
+
+        def tick() -> None:
+            while not ticker.wait(0.5):
+                bar.update(task, asks=sections())
+
+        if engine.uses_model and not quiet:
+            threading.Thread(target=tick, name="progress", daemon=True).start()
+        try:
+            stats = run(
+                files,
+                out,
+                engine,
+                concurrency=settings.concurrency,
+                on_progress=progress,
+                candidates=include_candidates,
+            )
+        finally:
+            ticker.set()
         progress(stats, "")
     files = [out / name for name in ("records.jsonl", "indicators.csv", "findings.csv", "errors.jsonl")]
     summary = {

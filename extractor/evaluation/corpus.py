@@ -19,21 +19,20 @@ markdown pipes, JavaScript escapes). The document text is the file's own decoded
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from ..codebook import codebook
 from ..documents import raw_text
 from ..errors import ExtractorError, GoldError
 from ..identities import check
 from ..models import Finding, Indicators, Quantity, ReportRecord, Scope, TemplateKind
-from .gold import Gold, GoldValue, code_problems, number_in_quote
+from .gold import Gold, GoldValue, code_problems, number_in_quote, read_gold
 from .score import ReportScore, score_report
 from .summary import Counts
 
@@ -126,14 +125,7 @@ def load_corpus(root: Path) -> list[CorpusEntry]:
 
 
 def load_entry(path: Path, docs: Path) -> CorpusEntry:
-    try:
-        gold = CorpusGold.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise GoldError(f"{path}: cannot read gold file: {e}") from e
-    except ValidationError as e:
-        first = e.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise GoldError(f"{path}: {where}: {first['msg']} ({e.error_count()} problem(s))") from e
+    gold = read_gold(path, CorpusGold)
     if gold.report != path.stem:
         raise GoldError(f"{path}: report {gold.report!r} does not match the file name")
     matches = sorted(p for p in docs.glob(f"{gold.report}.*") if p.stem == gold.report)

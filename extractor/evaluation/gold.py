@@ -11,6 +11,7 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -65,15 +66,23 @@ def load_gold(gold_dir: Path, seeds_dir: Path | None = None) -> dict[str, Gold]:
     return {g.report: g for g in golds}
 
 
-def load_gold_file(path: Path, seeds_dir: Path) -> Gold:
+_G = TypeVar("_G", bound=BaseModel)
+
+
+def read_gold(path: Path, model: type[_G]) -> _G:
+    """A gold file read and validated as ``model``; any problem is one GoldError line naming the file and field."""
     try:
-        gold = Gold.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        return model.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise GoldError(f"{path}: cannot read gold file: {e}") from e
     except ValidationError as e:
-        first = e.errors()[0]
+        first = e.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         raise GoldError(f"{path}: {where}: {first['msg']} ({e.error_count()} problem(s))") from e
+
+
+def load_gold_file(path: Path, seeds_dir: Path) -> Gold:
+    gold = read_gold(path, Gold)
     if gold.report != path.stem:
         raise GoldError(f"{path}: report {gold.report!r} does not match the file name")
     seed = seeds_dir / f"{gold.report}.txt"

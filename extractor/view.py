@@ -14,6 +14,7 @@ and quotes are untrusted: everything is escaped, and the data the script reads s
 from __future__ import annotations
 
 import bisect
+import csv
 import html
 import json
 from collections import Counter
@@ -83,8 +84,64 @@ def write_view(out_dir: Path, report: str, dest: Path | None = None) -> Path:
         )
     dest = dest or default_destination(out_dir, record.report)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(render_view(record, doc.original), encoding="utf-8")
+    across = [r for r in panel_finding_rows(out_dir) if record.report in (r["report_a"], r["report_b"])]
+    dest.write_text(render_view(record, doc.original, across), encoding="utf-8")
     return dest
+
+
+def panel_finding_rows(out_dir: Path) -> list[dict[str, str]]:
+    """The rows of ``OUT/panel_findings.csv`` (written by ``extractor panel``), or none when it was not run."""
+    path = out_dir / "panel_findings.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_panel_page(out_dir: Path, rows: list[dict[str, str]]) -> Path:
+    """``OUT/view/panel.html``: the checks across years, by body, each linked to the two reports' views."""
+    dest = out_dir / "view" / "panel.html"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    bodies: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        bodies.setdefault(r["body_id"], []).append(r)
+    sections = []
+    for body, found in sorted(bodies.items()):
+        items = "".join(
+            f'<tr><td class="sev-{_e(r["severity"])}">{_e(r["severity"])}</td><td>{_e(r["check"])}</td>'
+            f"<td>{_e(r['message'])}</td><td>{_report_link(r['report_a'])}</td><td>{_report_link(r['report_b'])}</td>"
+            f"<td>{_e(r['cells'].replace(';', ' '))}</td></tr>"
+            for r in found
+        )
+        sections.append(
+            f"<h2>{_e(body)} <small>({len(found)})</small></h2><table><thead><tr><th>severity</th><th>check</th>"
+            f"<th>message</th><th>report</th><th>next year's report</th><th>cells</th></tr></thead>"
+            f"<tbody>{items}</tbody></table>"
+        )
+    body_html = "".join(sections) or "<p>every pair of consecutive years agrees</p>"
+    dest.write_text(
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        f"<title>checks across years · {_e(out_dir.name)}</title><style>{PANEL_CSS}</style></head><body>"
+        f"<h1>Checks across years: {len(rows)} finding(s) in {len(bodies)} bod(ies)</h1>"
+        "<p>Each body's consecutive reports: carry-over, documents in force, jumps, two reports for one year. "
+        "A report's link opens its view once <code>extractor view OUT REPORT</code> has written it.</p>"
+        f"{body_html}</body></html>\n",
+        encoding="utf-8",
+    )
+    return dest
+
+
+def _report_link(report: str) -> str:
+    return f'<a href="{_e(report)}.html">{_e(report)}</a>'
+
+
+PANEL_CSS = """
+body{margin:24px 40px;color:#1d1d1f;font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;font-size:14px}
+table{border-collapse:collapse;margin:6px 0 18px}td,th{border:1px solid #ddd;padding:3px 8px;vertical-align:top;
+text-align:left}th{background:#f3f3f0}.sev-warning{color:#e76f51}.sev-error{color:#d62828}.sev-info{color:#666}
+h2{font-size:15px;margin:18px 0 4px}small{color:#666;font-weight:normal}
+"""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -533,7 +590,26 @@ def _panel_texts(items: list[_Item], kind: ItemKind, title: str) -> str:
     return _panel_list(title, rows, empty="none extracted")
 
 
-def _panel(record: ReportRecord, items: list[_Item], text: str) -> str:
+def _panel_across_years(record: ReportRecord, rows: list[dict[str, str]]) -> str:
+    """The checks across years (``extractor panel``) that name this report, each linked to the other report."""
+    if not rows:
+        return ""
+    out = []
+    for r in rows:
+        other = r["report_b"] if r["report_a"] == record.report else r["report_a"]
+        link = f' · with <a href="{_e(other)}.html">{_e(other)}</a>' if other and other != record.report else ""
+        out.append(
+            f'<li class="sev-{_e(r["severity"])}"><b>{_e(r["check"])}</b> ({_e(r["severity"])}){link}<br>'
+            f"{_e(r['message'])}</li>"
+        )
+    return (
+        f'<details open id="across-years"><summary>Across years ({len(rows)})</summary>'
+        f'<ol class="findings">{"".join(out)}</ol><p class="dim"><a href="panel.html">all checks across years</a>'
+        "</p></details>"
+    )
+
+
+def _panel(record: ReportRecord, items: list[_Item], text: str, across_years: list[dict[str, str]]) -> str:
     values = [it for it in items if it.kind == "value"]
     derived = [_value_row(it) for it in values if it.data["derived"]]
     ungrounded = [_value_row(it) for it in values if not it.data["derived"] and it.data["grounded"] is False]
@@ -548,6 +624,7 @@ def _panel(record: ReportRecord, items: list[_Item], text: str) -> str:
             _panel_meta(record, text),
             _panel_counts(items, record),
             _panel_findings(record, items),
+            _panel_across_years(record, across_years),
             _panel_legend(),
             _panel_sections(record),
             _panel_list("Derived values", derived, empty="no value was derived", ident="derived"),
@@ -583,8 +660,9 @@ def _json_for_script(data: object) -> str:
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_view(record: ReportRecord, original_text: str) -> str:
-    """The whole page for ``record``, whose offsets point into ``original_text`` (the document's original)."""
+def render_view(record: ReportRecord, original_text: str, across_years: list[dict[str, str]] | None = None) -> str:
+    """The whole page for ``record``, whose offsets point into ``original_text`` (the document's original);
+    ``across_years``: rows of panel_findings.csv that name this report (shown beside its own findings)."""
     size = len(original_text)
     items = _collect(record, size)
     anchors: list[tuple[int, str]] = []
@@ -602,7 +680,7 @@ def render_view(record: ReportRecord, original_text: str) -> str:
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">"
         f"<title>{_e(title)}</title><style>{CSS}</style></head>"
         f'<body><main id="text" lang="zh-CN">{body}</main>'
-        f'<aside id="panel">{_panel(record, items, original_text)}</aside>'
+        f'<aside id="panel">{_panel(record, items, original_text, across_years or [])}</aside>'
         '<div id="tip" role="tooltip" hidden></div>'
         f'<script type="application/json" id="view-data">{_json_for_script(data)}</script>'
         f"<script>{JS}</script></body></html>\n"

@@ -11,10 +11,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from extractor.bulk import run
+from extractor.cli import app
 from extractor.engine import Engine
 from extractor.panel import body_id, build_tables, check_panel, export
+from extractor.view import write_view
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY = sorted((ROOT / "eval" / "corpus" / "docs").glob("sm-city-20*.txt"))
@@ -77,6 +80,17 @@ def test_the_carry_over_holds_on_the_city_and_a_planted_break_is_found(city: Pat
     assert [(f.report_a, f.report_b, f.cells) for f in found] == [
         ("sm-city-2021", "sm-city-2022", ("requests.carried_out.natural_person", "requests.carried_in.natural_person"))
     ]
+    # the command writes the CSV and a page by body; each of the two reports' views shows the break, linked to
+    # the other year, and a report it does not name shows no such box
+    result = CliRunner().invoke(app, ["panel", str(broken)])
+    assert result.exit_code == 0, result.output
+    page = (broken / "view" / "panel.html").read_text(encoding="utf-8")
+    assert page.count("panel.carry_over") == 1 and 'href="sm-city-2021.html"' in page and "三明市人民政府" in page
+    for report, other in (("sm-city-2021", "sm-city-2022"), ("sm-city-2022", "sm-city-2021")):
+        view = write_view(broken, report).read_text(encoding="utf-8")
+        box = view.split('id="across-years"', 1)[1].split("</details>", 1)[0]
+        assert "panel.carry_over" in box and f'href="{other}.html"' in box
+    assert 'id="across-years"' not in write_view(broken, "sm-city-2019").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import typer
 
 from ..errors import OutputError
 from ..panel import FORMATS, Format, build_tables, check_panel, export, summary, write_panel_findings
+from ..view import panel_finding_rows, write_panel_page
 
 Opt = typer.Option
 
@@ -54,9 +55,10 @@ def panel_cmd(
         raise typer.BadParameter("must be more than 1", param_hint="--jump")
     findings = check_panel(build_tables(_folder(out)), jump=jump)
     path = write_panel_findings(out, findings)
+    page = write_panel_page(out, panel_finding_rows(out))  # the page is made from the CSV just written
     if as_json:
-        typer.echo(json.dumps({**summary(findings), "file": str(path)}, ensure_ascii=False))
+        typer.echo(json.dumps({**summary(findings), "file": str(path), "page": str(page)}, ensure_ascii=False))
         return
     for f in findings:
         typer.echo(f"{f.severity}: {f.check}: {f.message}")
-    typer.echo(f"{len(findings)} finding(s); wrote {path}")
+    typer.echo(f"{len(findings)} finding(s); wrote {path} and {page} (each report's view shows its own)")

@@ -23,6 +23,7 @@ carried in to year t+1 per applicant column, documents in force, year-on-year ju
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -153,6 +154,16 @@ def _quantities(data: dict[str, Any], candidates: bool) -> Iterator[tuple[str, d
 # --------------------------------------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------------------------------------
+
+
+def require(fmt: str) -> Format:
+    """``fmt`` checked before a run spends time: a known format whose library is installed, or one ConfigError."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    needs = {"parquet": "pyarrow", "duckdb": "duckdb"}.get(fmt)
+    if needs is not None and importlib.util.find_spec(needs) is None:
+        raise ConfigError(f"--format {fmt} needs {needs}: pip install 'extractor[panel]'")
+    return fmt
 
 
 def export(out_dir: Path, fmt: Format, *, candidates: bool = False, bom: bool = False) -> list[Path]:

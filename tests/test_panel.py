@@ -19,6 +19,8 @@ from extractor.engine import Engine
 from extractor.panel import body_id, build_tables, check_panel, export
 from extractor.view import write_view
 
+from .conftest import extract_cli
+
 ROOT = Path(__file__).resolve().parents[1]
 CITY = sorted((ROOT / "eval" / "corpus" / "docs").glob("sm-city-20*.txt"))
 
@@ -121,3 +123,24 @@ def test_the_readme_researcher_section_runs(city: Path, monkeypatch: pytest.Monk
     (city.parent / "out").exists() or (city.parent / "out").symlink_to(city)
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {})
+
+
+def test_extract_writes_the_chosen_formats_at_the_end_of_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`extract --format` writes the same tables as `export` afterwards; an unknown format fails before any work."""
+    out = tmp_path / "out"
+    code, stdout, _ = extract_cli([*map(str, CITY), "-o", str(out), "-f", "parquet", "-f", "duckdb"], capsys)
+    assert code == 0, stdout
+    summary = json.loads(stdout)
+    assert str(out / "panel.parquet") in summary["files"] and str(out / "extractor.duckdb") in summary["files"]
+    wide = pd.read_parquet(out / "panel.parquet")
+    assert sorted(wide["report"]) == sorted(p.stem for p in CITY)
+    with duckdb.connect(str(out / "extractor.duckdb"), read_only=True) as db:
+        assert db.execute("select count(*) from panel").fetchone() == (len(CITY),)
+    again = tmp_path / "again"
+    shutil.copytree(out, again)
+    export(again, "parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(again / "panel.parquet"), wide)
+    code, _, stderr = extract_cli([str(CITY[0]), "-o", str(tmp_path / "bad"), "-f", "xlsx"], capsys)
+    assert code == 2 and "--format must be one of" in stderr and not (tmp_path / "bad").exists()

@@ -17,6 +17,7 @@ from ..documents import SUPPORTED_TEXT
 from ..engine import make_engine
 from ..errors import ConfigError
 from ..outputs import prepare_out_dir
+from ..panel import export, require
 
 Opt = typer.Option
 _LISTED = 100  # unsupported files named in the closing summary (all are counted)
@@ -48,6 +49,15 @@ def extract(
     ocr: Annotated[
         str | None, Opt(help="PDFs without a text layer: auto (read by OCR) | never | always [env EXTRACTOR_OCR]")
     ] = None,
+    formats: Annotated[
+        list[str] | None,
+        Opt(
+            "--format",
+            "-f",
+            help="also write the panel's tables at the end of the run: csv | parquet | duckdb (repeatable; "
+            "extractor export rebuilds them later)",
+        ),
+    ] = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="no progress bar")] = False,
     as_json: Annotated[bool, Opt("--json", help="the closing summary as one JSON line")] = False,
     include_candidates: Annotated[
@@ -72,6 +82,7 @@ def extract(
         console.print(f"[yellow]notice:[/] {len(unsupported)} file(s) of an unsupported type left out: {shown}")
     if not files:
         raise ConfigError(f"no input files found (supported: {SUPPORTED_TEXT})")
+    chosen = [require(f) for f in dict.fromkeys(formats or [])]  # before the run: a typo costs nothing
     prepare_out_dir(out)
     engine = make_engine(settings, notice=lambda msg: console.print(f"[yellow]notice:[/] {msg}"))
     with Progress(
@@ -128,18 +139,32 @@ def extract(
             ticker.set()
         progress(stats, "")
     files = [out / name for name in ("records.jsonl", "indicators.csv", "findings.csv", "errors.jsonl")]
+    tables: list[Path] = []
+    if chosen and (out / "records.jsonl").is_file():
+        for fmt in chosen:  # from records.jsonl, as extractor export writes them: earlier runs' reports included
+            tables += [p for p in export(out, fmt, candidates=include_candidates) if p not in files]
     summary = {
         "provider": engine.provider,
         "out": str(out),
         **stats.as_dict(),
         "skipped_unsupported": len(unsupported),
         "unsupported": [str(p) for p in unsupported[:_LISTED]],
-        "files": [str(p) for p in files if p.exists()],
+        "files": [str(p) for p in files if p.exists()] + [str(p) for p in tables],
     }
-    typer.echo(json.dumps(summary, ensure_ascii=False) if as_json else _in_words(summary, stats, files))
+    typer.echo(json.dumps(summary, ensure_ascii=False) if as_json else _in_words(summary, stats, files, tables))
     if stats.failed and stats.reports == 0 and stats.skipped == 0:
         first = (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()[-1]
         raise typer.Exit(code=_exit_for(json.loads(first)))
+
+
+_TABLES = {
+    "panel": "the wide table: one row per report, one numeric column per code",
+    "values": "the typed long table, with label_zh",
+    "items": "the problems and improvements, one item per row",
+    "codebook": "the codes: label, unit, eras",
+    "findings": "the findings, typed",
+    "extractor": "a DuckDB database: the tables and the views panel, values, items, findings",
+}
 
 
 def _exit_for(error: dict[str, str]) -> int:
@@ -147,7 +172,7 @@ def _exit_for(error: dict[str, str]) -> int:
     return 2 if error.get("error") in ("InputError", "NotAReportError", "ConfigError") else 1
 
 
-def _in_words(summary: dict[str, object], stats: RunStats, files: list[Path]) -> str:
+def _in_words(summary: dict[str, object], stats: RunStats, files: list[Path], tables: list[Path]) -> str:
     """The closing summary a person reads: what was done, and every file written with what it holds."""
     lines = [
         f"{stats.reports} report(s) extracted, {stats.skipped} already done, {stats.failed} failed, "
@@ -161,5 +186,6 @@ def _in_words(summary: dict[str, object], stats: RunStats, files: list[Path]) ->
         "errors.jsonl": "the inputs that failed, with the reason",
     }
     lines += [f"  {p}  {holds[p.name]}" for p in files if p.exists()]
+    lines += [f"  {p}  {_TABLES.get(p.stem, 'the panel tables')}" for p in tables]
     lines.append("  (extractor export OUT --format parquet|duckdb|csv for the panel's tables; --json for this as JSON)")
     return "\n".join(lines)

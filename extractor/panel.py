@@ -44,7 +44,7 @@ FORMATS: tuple[Format, ...] = ("csv", "parquet", "duckdb")
 VALUE_COLUMNS = ("report", "body_id", "issuer", "year", "template", "code", "label_zh", "value", "unit", "qualifier",
                  "derived", "engine", "status", "quote", "start", "end")  # fmt: skip
 ITEM_COLUMNS = ("report", "body_id", "year", "field", "n", "text", "engine")
-PANEL_META = ("report", "issuer", "body_id", "year", "template", "scope")
+PANEL_META = ("report", "issuer", "body_id", "region", "level", "year", "template", "scope")
 CODEBOOK_COLUMNS = ("code", "label_zh", "unit", "type", "eras", "note")
 FINDING_COLUMNS = ("report", "check", "severity", "message", "expected", "found", "cells", "suspects")
 PANEL_FINDING_COLUMNS = ("body_id", "check", "severity", "message", "report_a", "report_b", "cells")
@@ -75,6 +75,42 @@ def body_id(issuer: str | None) -> str | None:
     if name.endswith("管委会办公室"):
         name = name.removesuffix("办公室")
     return _SHORT_GOVERNMENT.sub("人民政府", name)
+
+
+# The administrative area a body's name opens with: a province (省, 自治区), then a prefecture (市, 自治州, 地区, 盟),
+# then a county (县, 自治县, 旗, or a 区 under a 市), each the shortest name before its suffix ("三明市市场监督管理局"
+# is 三明市's; "三明市住房和城乡建设局" is not a 乡's). A bare 州 is part of a name (广州市, 苏州…), never a suffix.
+_PROVINCE = r"(?P<province>[^\W\d_]{2,7}?(?:省|自治区))"
+_PREFECTURE = r"(?P<prefecture>[^\W\d_]{1,8}?(?:自治州|地区|盟|市))"
+_COUNTY = r"(?P<county>[^\W\d_]{1,8}?(?:自治县|县|旗|区))"
+_AREA = re.compile(rf"^{_PROVINCE}?{_PREFECTURE}?(?(prefecture){_COUNTY}?|)")
+_MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
+_COUNTY_GOVERNMENT = re.compile(r"^(?P<county>[^\W\d_]{1,6}?(?:自治县|县|旗))(?:人民政府|政府)")
+
+
+def region_and_level(body: str | None) -> tuple[str | None, str | None]:
+    """The area a body's name opens with and its level where the name makes it certain: ``province`` (a 省 or
+    自治区, or one of the four municipalities), ``county`` (a 县/旗, or a 区 named under its 市); a bare 市 may be a
+    prefecture or a county-level city, so its level is left blank. The county part is read only after a
+    prefecture, or in a county government's own name (将乐县人民政府); a department named by a 区 or 县 alone is left
+    blank."""
+    if not body:
+        return None, None
+    m = _AREA.match(body)
+    if m is None or not m.group(0):
+        alone = _COUNTY_GOVERNMENT.match(body)  # "将乐县人民政府": a county's government, named alone
+        return (alone.group("county"), "county") if alone else (None, None)
+    province, prefecture, county = m.group("province"), m.group("prefecture"), m.group("county")
+    rest = body[m.end() :]
+    if county is not None and not rest:  # "…市高新区" ends the name: the 区 is the body, not an area above it
+        county = None
+    region = "".join(x for x in (province, prefecture, county) if x)
+    if county is not None:
+        return region, "county"
+    if prefecture is not None:
+        level = "province" if prefecture in _MUNICIPALITIES and province is None else None
+        return region, level
+    return region, "province"
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -108,6 +144,7 @@ def build_tables(out_dir: Path, *, candidates: bool = False) -> Tables:
         meta = data.get("meta", {})
         report, issuer, year = data["report"], meta.get("issuer"), meta.get("year")
         body = body_id(issuer)
+        region, level = region_and_level(body)
         wide: dict[str, float | None] = {}
         for code, q in _quantities(data, candidates):
             value = q.get("value")
@@ -121,7 +158,17 @@ def build_tables(out_dir: Path, *, candidates: bool = False) -> Tables:
             if status == "accepted":
                 wide[code] = float(value)
         panel.append(
-            (report, issuer, body, year, meta.get("template"), meta.get("scope"), *(wide.get(c) for c in codes))
+            (
+                report,
+                issuer,
+                body,
+                region,
+                level,
+                year,
+                meta.get("template"),
+                meta.get("scope"),
+                *(wide.get(c) for c in codes),
+            )
         )
         for field in ("problems", "improvements"):
             for n, item in enumerate(data.get(field) or [], 1):

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from extractor.bulk import run
 from extractor.cli import app
 from extractor.engine import Engine
-from extractor.panel import body_id, build_tables, check_panel, export
+from extractor.panel import body_id, build_tables, check_panel, export, region_and_level
 from extractor.view import write_view
 
 from .conftest import extract_cli
@@ -39,12 +39,13 @@ def test_every_format_loads_with_the_same_numbers(city: Path) -> None:
     from_parquet = pd.read_parquet(city / "panel.parquet")
     with duckdb.connect(str(city / "extractor.duckdb"), read_only=True) as con:
         from_duckdb = con.execute("SELECT * FROM panel").df()
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:  # a text column left all blank is NaN in CSV, None elsewhere
+        ordered = frame.sort_values("report").reset_index(drop=True)
+        return ordered.astype(object).where(ordered.notna(), None)
+
     for frame in (from_parquet, from_duckdb):
-        pd.testing.assert_frame_equal(
-            from_csv.sort_values("report").reset_index(drop=True),
-            frame.sort_values("report").reset_index(drop=True),
-            check_dtype=False,
-        )
+        pd.testing.assert_frame_equal(rows(from_csv), rows(frame), check_dtype=False)
     values = pd.read_parquet(city / "values.parquet")
     assert values["value"].dtype == "float64" and values["year"].dtype == "int64"
     with duckdb.connect(str(city / "extractor.duckdb"), read_only=True) as con:
@@ -108,6 +109,32 @@ def test_the_carry_over_holds_on_the_city_and_a_planted_break_is_found(city: Pat
 )
 def test_body_ids(issuer: str, body: str) -> None:
     assert body_id(issuer) == body
+
+
+@pytest.mark.parametrize(
+    ("body", "region", "level"),
+    [
+        ("三明市人民政府", "三明市", None),  # a 市 may be a prefecture or a county-level city: level left blank
+        ("福清市人民政府", "福清市", None),
+        ("福建省人民政府", "福建省", "province"),
+        ("内蒙古自治区人民政府", "内蒙古自治区", "province"),
+        ("上海市人民政府办公厅", "上海市", "province"),
+        ("北京市朝阳区人民政府", "北京市朝阳区", "county"),
+        ("济南市市中区人民政府", "济南市市中区", "county"),
+        ("三明市三元区人民政府", "三明市三元区", "county"),
+        ("将乐县人民政府", "将乐县", "county"),
+        ("福建省三明市财政局", "福建省三明市", None),
+        ("三明市市场监督管理局", "三明市", None),  # not 三明市市…
+        ("三明市住房和城乡建设局", "三明市", None),  # 城乡 is no 乡
+        ("三明市高新区", "三明市", None),  # the 区 is the body itself
+        ("广州市人民政府", "广州市", None),  # a bare 州 is part of the name
+        ("苏州工业园区管委会", None, None),
+        ("国务院办公厅", None, None),
+        (None, None, None),
+    ],
+)
+def test_region_and_level(body: str | None, region: str | None, level: str | None) -> None:
+    assert region_and_level(body) == (region, level)
 
 
 def test_the_readme_researcher_section_runs(city: Path, monkeypatch: pytest.MonkeyPatch) -> None:

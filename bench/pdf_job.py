@@ -12,7 +12,6 @@ job, reports per second, the PDF ÷ text ratio (the issue's target is within 2×
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -20,30 +19,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rules_job import job  # one rules job in a fresh process, start-up included
+
 DOCS = Path(__file__).resolve().parents[1] / "eval" / "corpus" / "docs"
 TEXT_PDF = DOCS / "pdf-sm-city-2021-v-pdf-text.pdf"
 SCAN_PDF = DOCS / "pdf-sm-city-2023-v-pdf-scan.pdf"
-
-CHILD = """
-import json, sys, time
-from pathlib import Path
-started = time.perf_counter()
-from extractor.bulk import run
-from extractor.engine import Engine
-stats = run([Path(sys.argv[1])], Path(sys.argv[2]), Engine("rules"), concurrency=int(sys.argv[3]))
-print(json.dumps({"reports": stats.reports, "failed": stats.failed, "values": stats.values,
-                  "seconds": time.perf_counter() - started}))
-"""
-
-
-def job(inputs: Path, out: Path, workers: int) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(inputs), str(out), str(workers)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def copies(source: Path, folder: Path, n: int, suffix: str | None = None) -> Path:

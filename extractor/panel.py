@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import json
 import os
 import re
 import tempfile
@@ -215,8 +214,7 @@ def require(fmt: str) -> Format:
 
 def export(out_dir: Path, fmt: Format, *, candidates: bool = False, bom: bool = False) -> list[Path]:
     """Write the tables of ``out_dir`` in ``fmt``; returns the files written."""
-    if fmt not in FORMATS:
-        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    require(fmt)
     tables = build_tables(out_dir, candidates=candidates)
     named = _named(tables)
     if fmt == "csv":
@@ -402,5 +400,6 @@ def summary(findings: list[PanelFinding]) -> dict[str, Any]:
     return {"panel_findings": len(findings), "by_check": counts}
 
 
-def to_json(findings: list[PanelFinding]) -> str:
-    return json.dumps([dict(zip(PANEL_FINDING_COLUMNS, f.row(), strict=True)) for f in findings], ensure_ascii=False)
+def finding_rows(findings: list[PanelFinding]) -> list[dict[str, str]]:
+    """The findings as panel_findings.csv holds them (column name -> text), for the HTML page."""
+    return [{k: str(v) for k, v in zip(PANEL_FINDING_COLUMNS, f.row(), strict=True)} for f in findings]

@@ -16,7 +16,7 @@ from ..config import resolve
 from ..documents import SUPPORTED_TEXT
 from ..engine import make_engine
 from ..errors import ConfigError
-from ..outputs import prepare_out_dir
+from ..outputs import OUTPUT_FILES, prepare_out_dir
 from ..panel import export, require
 
 Opt = typer.Option
@@ -138,7 +138,7 @@ def extract(
         finally:
             ticker.set()
         progress(stats, "")
-    files = [out / name for name in ("records.jsonl", "indicators.csv", "findings.csv", "errors.jsonl")]
+    files = [out / name for name in OUTPUT_FILES]
     tables: list[Path] = []
     if chosen and (out / "records.jsonl").is_file():
         for fmt in chosen:  # from records.jsonl, as extractor export writes them: earlier runs' reports included

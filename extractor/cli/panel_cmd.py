@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from ..errors import OutputError
-from ..panel import FORMATS, Format, build_tables, check_panel, export, summary, write_panel_findings
-from ..view import panel_finding_rows, write_panel_page
+from ..panel import FORMATS, build_tables, check_panel, export, finding_rows, require, summary, write_panel_findings
+from ..view import write_panel_page
 
 Opt = typer.Option
 
@@ -32,10 +32,9 @@ def export_cmd(
     as_json: Annotated[bool, Opt("--json", help="the summary as one JSON line")] = False,
 ) -> None:
     """Rebuild the panel's tables (panel, values, items, codebook, findings) from OUT/records.jsonl."""
-    if fmt not in FORMATS:
+    if fmt not in FORMATS:  # a usage error (with the usage hint), before require() checks the library
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
-    chosen: Format = fmt
-    written = export(_folder(out), chosen, candidates=include_candidates, bom=bom)
+    written = export(_folder(out), require(fmt), candidates=include_candidates, bom=bom)
     if as_json:
         typer.echo(json.dumps({"format": fmt, "files": [str(p) for p in written]}, ensure_ascii=False))
         return
@@ -55,7 +54,7 @@ def panel_cmd(
         raise typer.BadParameter("must be more than 1", param_hint="--jump")
     findings = check_panel(build_tables(_folder(out)), jump=jump)
     path = write_panel_findings(out, findings)
-    page = write_panel_page(out, panel_finding_rows(out))  # the page is made from the CSV just written
+    page = write_panel_page(out, finding_rows(findings))
     if as_json:
         typer.echo(json.dumps({**summary(findings), "file": str(path), "page": str(page)}, ensure_ascii=False))
         return

@@ -83,14 +83,15 @@ def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
     pdf = pdfium.PdfDocument(raw)
     parts: list[str] = []
     doubtful: list[tuple[int, int, float]] = []
+    offset = 0  # where the page's text starts in the joined text
     try:
         for page in pdf:
             image = page.render(scale=_DPI / 72).to_numpy()
             found, _ = engine(image)
-            offset = sum(len(p) + 1 for p in parts)
             text, spans = layout([_box(item) for item in found or []])
             parts.append(text)
             doubtful.extend((offset + a, offset + b, s) for a, b, s in spans)
+            offset += len(text) + 1
     finally:
         pdf.close()
     return "\n".join(parts), doubtful

@@ -549,7 +549,7 @@ def _row_readings(
             if budget is not None:
                 budget.nodes -= allowed - max(splitter.budget, 0)
             candidates.extend(split)
-    candidates = [c for c in candidates if all(v.value is None or abs(v.value) < _MAX_CELL for v in c)]
+    candidates = [c for c in candidates if _plausible(c)]
     if not candidates:
         return None
     if len(candidates) == 1:  # the common case: a lone reading is kept whether its sums hold or not
@@ -575,7 +575,7 @@ def _rebuilt(core: Sequence[_Tok], spec: _RowSpec) -> _Row | None:
     for counts in _compositions(spec.ncols, len(core)):
         toks = [t for t, k in zip(core, counts, strict=True) for _ in range(k)]
         vals = _vals(toks, spec)
-        if _sum_ok(vals, spec) and all(v.value is None or abs(v.value) < _MAX_CELL for v in vals):
+        if _sum_ok(vals, spec) and _plausible(vals):
             readings.append(vals)
         if len(readings) >= _MAX_READINGS:
             break
@@ -593,6 +593,11 @@ def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
 
 _MAX_JOINS = 2  # numbers broken in two that a row may rejoin
 _MAX_CELL = 10**15  # no report prints a larger count or sum of money in 元: a longer digit run is not one cell
+
+
+def _plausible(vals: Sequence[_Val]) -> bool:
+    """No cell of a reading is beyond what a report prints (``_MAX_CELL``)."""
+    return all(v.value is None or abs(v.value) < _MAX_CELL for v in vals)
 
 
 def _joined(core: Sequence[_Tok], joins: int) -> list[list[_Tok]]:
@@ -989,6 +994,7 @@ def _read_t3(text: str, start: int, zone_end: int) -> tuple[dict[str, tuple[int,
 # alternatives, so a gap is only filled where the codes on both sides leave no doubt.
 _T3_ORDER_2021 = tuple(code for code, _, _ in _T3_ROWS if code != "other")
 _T3_ORDER_2019 = tuple(code for code, _, _ in _T3_ROWS if not code.startswith("other."))
+_DIGITS_RE = re.compile(r"\d+")
 _ORPHAN_LINE_RE = re.compile(r"^[^\d\n]*?(?:\d\s*[.．、]\s*)?[^\d\n]{0,30}?(?P<cells>(?:[ \t]+\d+){7})[ \t]*$", re.M)
 
 
@@ -1014,8 +1020,8 @@ def _fill_orphan_rows(text: str, rows: dict[str, tuple[int, _Row]]) -> None:
             continue
         readings: list[tuple[str, _Row]] = []
         for code, line in zip(missing, lines, strict=True):
-            toks = [_Tok("num", m.start(), m.end(), m.group()) for m in re.finditer(r"\d+", line.group("cells"))]
-            toks = [t._replace(start=t.start + line.start("cells"), end=t.end + line.start("cells")) for t in toks]
+            cells = _DIGITS_RE.finditer(text, line.start("cells"), line.end("cells"))
+            toks = [_Tok("num", m.start(), m.end(), m.group()) for m in cells]
             vals = _vals(toks, _T3_SPEC)
             if not _sum_ok(vals, _T3_SPEC):
                 break

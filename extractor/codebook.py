@@ -51,16 +51,9 @@ def unit_of(code: str) -> str:
 
 
 @cache
-def era_codes(template: str) -> frozenset[str] | None:
-    """The codes a report of this template can hold (codebook eras), or None when the template does not say
-    (hybrid, unknown): a 2020 report has no 附表 channels, a 2009 one no 表三."""
-    if template in ("ogi2019", "ogi2021"):
-        wanted = {template, "all"}
-    elif template.startswith("pre2019"):
-        wanted = {"pre2019", "all"}
-    else:
-        return None
-    return frozenset(c.code for c in codebook().values() if wanted.intersection(c.eras))
+def codes_of_eras(eras: frozenset[str]) -> frozenset[str]:
+    """The codes whose ``eras`` name any of ``eras``."""
+    return frozenset(c.code for c in codebook().values() if eras.intersection(c.eras))
 
 
 @dataclass(frozen=True, slots=True)

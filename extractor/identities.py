@@ -22,7 +22,7 @@ printed unit for approx (81万 → ±5000), a whole unit for at_least/at_most.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .models import (
@@ -35,6 +35,7 @@ from .models import (
     Severity,
     construct,
 )
+from .templates import IDENTITY_GROUPS, IdentityGroup
 
 __all__ = ["check", "derive"]
 
@@ -131,13 +132,15 @@ def _snapshot(ind: Indicators) -> _Snapshot:
     return ind.reported()
 
 
-def _identities(snap: _Snapshot) -> list[_Identity]:
+def _identities(snap: _Snapshot, groups: Collection[IdentityGroup]) -> list[_Identity]:
+    """The identities of ``groups`` (the report's template's, ``templates.identity_groups``) among the cells."""
     out: list[_Identity] = []
-    if any(code.startswith("requests.") and code.count(".") >= 2 for code in snap):
+    if "表三" in groups and any(code.startswith("requests.") and code.count(".") >= 2 for code in snap):
         out.extend(_table3(snap))
-    if any(code.startswith(("review.", "litigation.")) for code in snap):
+    if "表四" in groups and any(code.startswith(("review.", "litigation.")) for code in snap):
         out.extend(_table4(snap))
-    out.extend(_pre2019(snap))
+    if "pre2019" in groups:
+        out.extend(_pre2019(snap))
     return out
 
 
@@ -313,15 +316,22 @@ def _evaluate_sums(snap: _Snapshot, idn: _Identity) -> _Failure | None:
     return _Failure(idn, lhs, rhs, severity)
 
 
-def check(ind: Indicators, snapshot: dict[str, Quantity] | None = None) -> list[Finding]:
+def check(
+    ind: Indicators,
+    snapshot: dict[str, Quantity] | None = None,
+    groups: Collection[IdentityGroup] = IDENTITY_GROUPS,
+) -> list[Finding]:
     """One finding per identity that fails among those whose cells are all reported. Never modifies ``ind``.
 
     ``snapshot``: ``ind``'s reported quantities by code, as :func:`derive` returns them (saves walking the tree).
+    ``groups``: the identity groups of the report's template (all of them when it is not known).
     """
     snap = _snapshot(ind) if snapshot is None else snapshot
     # _evaluate first: it is cheap when a cell is missing, and most identities fail that way or hold
     failures = [
-        f for idn in _identities(snap) if (f := _evaluate(snap, idn)) is not None and not _all_derived(snap, idn)
+        f
+        for idn in _identities(snap, groups)
+        if (f := _evaluate(snap, idn)) is not None and not _all_derived(snap, idn)
     ]
     if not failures:
         return []
@@ -447,7 +457,7 @@ def _fill_blanks(ind: Indicators, snap: _Snapshot) -> None:
     blanks = {code for code, q in snap.items() if q.value is None}
     if not blanks:
         return
-    identities = [idn for idn in _identities(snap) if idn.check in ("I1", "I2", "I3", "I4")]
+    identities = [idn for idn in _identities(snap, IDENTITY_GROUPS) if idn.check in ("I1", "I2", "I3", "I4")]
     # 1. an identity with a single blank cell (and every other cell reported) fixes it
     progress = True
     while progress and blanks:

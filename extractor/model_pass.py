@@ -12,7 +12,7 @@ from concurrent.futures import (
 from typing import Any
 
 from . import gate, identities
-from .codebook import codebook, era_codes
+from .codebook import codebook
 from .documents import Document
 from .engine import Engine
 from .errors import (
@@ -30,6 +30,7 @@ from .models import (
 )
 from .numbers import to_yuan
 from .sections import Section
+from .templates import era_codes
 
 MAX_SECTION_CHARS = 6000  # longer sections are asked in chunks so a prompt fits an 8k context
 

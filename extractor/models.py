@@ -19,7 +19,10 @@ Qualifier = Literal["exact", "approx", "at_least", "at_most"]
 Engine = Literal["rules", "model"]
 Severity = Literal["error", "warning", "info"]
 Status = Literal["accepted", "candidate"]
-TemplateKind = Literal["ogi2021", "ogi2019", "pre2019_stat2014", "pre2019_freeform", "hybrid", "unknown"]
+# A template's name (a module of extractor.templates), "hybrid" or "unknown". A plain string here: this module sits
+# below the templates package; readers of stored names check them against ``templates.names()`` (gold files, the
+# exported JSON Schema's enum).
+TemplateKind = str
 Scope = Literal["self", "dept_aggregate", "region_aggregate", "mixed", "unknown"]
 SectionKind = Literal[
     "overview",

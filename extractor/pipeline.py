@@ -22,6 +22,7 @@ from .models import (
     construct,
 )
 from .sections import Section, looks_like_report, split_sections
+from .templates import identity_groups
 
 
 def process(path: Path, engine: Engine) -> ReportRecord:
@@ -69,7 +70,7 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
     # the rules' values are the tree's when no model added to it: derive need not walk the tree for them
     held = dict(found.values) if found is not None and not engine.uses_model else None
     reported = identities.derive(record.indicators, held)
-    checked = identities.check(record.indicators, reported)
+    checked = identities.check(record.indicators, reported, identity_groups(split.template))
     record.findings.extend(checked)
     if doc.ocr:
         _distrust_ocr(record, checked)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 
-from .codebook import codebook, era_codes
+from .codebook import codebook
 from .documents import Document
 from .lists import split_problems
 from .models import (
@@ -28,6 +28,7 @@ from .models import (
 from .prose import extract_prose
 from .sections import Section, Split
 from .tables import parse_tables
+from .templates import era_codes, readers
 
 
 @dataclass
@@ -156,7 +157,7 @@ def extract(doc: Document, split: Split) -> RulesOutput:
     # table cells come in order, so the section of the cell before is tried first
     disjoint = all(a.start <= a.end <= b.start <= b.end for a, b in pairwise(sections))
     sec: Section | None = None
-    for cell in parse_tables(text):
+    for cell in parse_tables(text, readers(split.template)):
         if not (disjoint and sec is not None and sec.start <= cell.start < sec.end):
             sec = section_at(split, cell.start)
         if (allowed is None or cell.code in allowed) and not _known(out, kept, cell.code, cell.value):

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from . import templates
 from .models import (
     Art20,
     Consultation,
@@ -56,7 +57,9 @@ def section_model(kind: SectionKind) -> type[BaseModel]:
 
 def schemas() -> dict[str, dict[str, Any]]:
     """File name (relative to schemas/) -> JSON Schema."""
-    out = {"report_record.schema.json": ReportRecord.model_json_schema()}
+    record = ReportRecord.model_json_schema()
+    record["$defs"]["Meta"]["properties"]["template"]["enum"] = list(templates.names())  # the templates' modules
+    out = {"report_record.schema.json": record}
     for kind in [*SECTION_GROUPS, "problems"]:
         out[f"sections/{kind}.schema.json"] = section_model(kind).model_json_schema()
     return out

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
+from . import templates
 from .models import SectionKind, TemplateKind
+from .templates import Template
 
 # (kind, words) in priority order: the first kind whose word occurs in a heading wins.
 # "说明与附表" is an appendix, not "other"; "复议、诉讼和申诉" is review_litigation even though it says 申诉.
@@ -29,16 +32,6 @@ HEADING_KEYWORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
     ("other", ("其他需要报告", "其他情况", "其他事项", "其他说明", "说明", "其他")),
 )
 
-# Kinds the regulation's report content requires, by template (a missing one is reported, not skipped).
-REQUIRED: dict[TemplateKind, tuple[SectionKind, ...]] = {
-    "ogi2021": ("overview", "proactive", "requests", "review_litigation", "problems", "other"),
-    "ogi2019": ("overview", "proactive", "requests", "review_litigation", "problems", "other"),
-    "pre2019_stat2014": ("overview", "proactive", "requests", "fees", "review_litigation", "problems"),
-    "pre2019_freeform": ("overview", "proactive", "requests", "fees", "review_litigation", "problems"),
-    "hybrid": ("overview", "proactive", "requests", "review_litigation", "problems"),
-    "unknown": (),
-}
-
 _CN_ORDINALS = "一二三四五六七八九十"
 # A top-level heading: a Chinese ordinal followed by 、 . ． or spaces, or a bare 引言-like word; short; no tabs.
 _HEADING = re.compile(
@@ -53,20 +46,6 @@ _MAX_HEADING_CHARS = 36  # longer lines are paragraphs that happen to start with
 _WS = re.compile(r"\s+")
 _TWO_DIGITS = re.compile(r"\d{2,}")
 _EMPTY_BODY = re.compile(r"\((?:无|無)\)$")
-
-# Template markers (normalized text: half-width parentheses, simplified script).
-_MARKERS: dict[str, re.Pattern[str]] = {
-    "ogi2021": re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年收费金额|逾期不补正|逾期未按收费通知"),
-    "ogi2019": re.compile(
-        r"本年新制作数量|对外公开总数量|上一年项目数量|其他对外管理服务事项|第二十条第\(九\)项|政府集中采购"
-    ),
-    "pre2019_stat2014": re.compile(
-        r"属(?:于)?已主动公开范围|不属于本行政机关公开|被依法纠错|维持具体行政行为|回应解读|机构建设和保障经费"
-    ),
-    "pre2019_freeform": re.compile(
-        r"依申请公开信息目录数|对申请的答复总数|同意部分公开|否决公开|行政申诉数|非本机关或信息不存在"
-    ),
-}
 
 
 def _literals(pattern: str) -> tuple[str, ...]:
@@ -110,8 +89,6 @@ def _literals(pattern: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_MARKER_LITERALS: dict[str, tuple[str, ...]] = {kind: _literals(p.pattern) for kind, p in _MARKERS.items()}
-
 # The 200 commonest CJK chars of the five seed reports (normalized text), commonest first.
 _COMMON = (
     "政公开务信息市府的作工办和一行进全理年服发网项广部情动人事州制中门报规度申请关新件建提化在实会通要业大体等厅定统"
@@ -132,10 +109,15 @@ def _anchored(literal: str, name: str) -> str:
     return f"{re.escape(literal[i])}{behind}{re.escape(literal[i + 1 :])}(?P<{name}>)"
 
 
-_MARKER_WORDS = [(f"m{n}", kind, word) for n, (kind, word) in
-                 enumerate((k, w) for k, ws in _MARKER_LITERALS.items() for w in ws)]  # fmt: skip
-_MARKER_KIND: dict[str, str] = {name: kind for name, kind, _ in _MARKER_WORDS}  # group name → template kind
-_MARKER_ANY = re.compile("|".join(_anchored(word, name) for name, _, word in _MARKER_WORDS))
+@cache
+def _marker_scan(templates: tuple[Template, ...]) -> tuple[re.Pattern[str], dict[str, Template]]:
+    """One regex for every template's markers, each literal anchored at its rarest char (see :func:`_anchored`),
+    and the template each named group belongs to."""
+    words = [(t, w) for t in templates for marker in t.markers for w in _literals(marker)]
+    kinds = {f"m{n}": t for n, (t, _) in enumerate(words)}
+    return re.compile("|".join(_anchored(w, f"m{n}") for n, (_, w) in enumerate(words)) or "(?!)"), kinds
+
+
 _REPORT_WORDS = re.compile(r"信息公开|政务公开|政府信息|依申请公开|主动公开")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?(?:政府)?(?:信息公开|政务公开|政府信息公开)?(?:工作)?年度报告")
 _YEAR_LOOSE = re.compile(r"((?:19|20)\d{2})年")
@@ -264,22 +246,28 @@ def _has_long_line(text: str) -> bool:
 
 def detect_template(text: str, year: int | None) -> TemplateKind:
     """Decide the template by table labels (domain.md §2.8); the year only separates pre-2019 from unknown."""
-    hits: set[str] = set()  # {kind for kind, words in _MARKER_LITERALS.items() if any(w in text for w in words)}
-    for m in _MARKER_ANY.finditer(text):
-        hits.add(_MARKER_KIND[m.lastgroup or ""])
-        if len(hits) == len(_MARKER_LITERALS):
+    bundled = templates.all_templates()
+    scan, kinds = _marker_scan(bundled)
+    hits: dict[str, Template] = {}  # templates.hits(text), in one pass that stops once every template is found
+    for m in scan.finditer(text):
+        t = kinds[m.lastgroup or ""]
+        hits[t.name] = t
+        if len(hits) == len(bundled):
             break
-    national = hits & {"ogi2019", "ogi2021"}
-    legacy = hits & {"pre2019_stat2014", "pre2019_freeform"}
-    if len(national) == 2 or (national and legacy):
-        return "hybrid"
-    if national:
-        return "ogi2021" if "ogi2021" in national else "ogi2019"
-    if "pre2019_stat2014" in legacy and (year is None or 2014 <= year <= 2018):
-        return "pre2019_stat2014"
-    if legacy or (year is not None and year < 2019):
-        return "pre2019_freeform"
-    return "unknown"
+    return templates.decide(hits.values(), year)
+
+
+def required(template: TemplateKind) -> tuple[SectionKind, ...]:
+    """The section kinds the regulation's report content requires of a report of ``template`` (a missing one is
+    reported, not skipped); a ``hybrid`` report, those every template requires."""
+    t = templates.get(template)
+    if t is not None:
+        return t.required
+    if template == "hybrid":
+        sets = [set(t.required) for t in templates.all_templates()]
+        common = set.intersection(*sets) if sets else set()
+        return tuple(k for k in templates.all_templates()[0].required if k in common) if sets else ()
+    return ()
 
 
 def detect_year(text: str) -> int | None:
@@ -302,7 +290,7 @@ def split_sections(text: str) -> Split:
     year = detect_year(text)
     template = detect_template(text, year)
     heads = find_headings(text)
-    if len(heads) < max(len(REQUIRED[template]), 2) and _has_long_line(text):
+    if len(heads) < max(len(required(template)), 2) and _has_long_line(text):
         inline = find_inline_headings(text)
         if len(inline) > len(heads):
             heads = inline
@@ -317,7 +305,7 @@ def split_sections(text: str) -> Split:
             end = nxt.start if nxt is not None else len(text)
             sections.append(Section(head.kind, head.heading, head.start, _rstrip_offset(text, head.start, end)))
     present = {s.kind for s in sections}
-    missing = tuple(k for k in REQUIRED[template] if k not in present)
+    missing = tuple(k for k in required(template) if k not in present)
     return Split(template=template, year=year, sections=tuple(sections), missing=missing)
 
 

@@ -17,14 +17,16 @@ the column count and the accounting identities (I1–I4); when several splits su
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from itertools import pairwise
 from typing import Literal, NamedTuple
 
+from . import templates
 from .models import APPLICANT_COLUMNS, OUTCOME_COLUMNS, Cell, Qualifier
+from .templates import READERS, Block, Reader, Row, Template
 
 __all__ = ["parse_tables"]
 
@@ -655,42 +657,21 @@ def _first_char(pattern: str) -> str:
     return pattern[1] if pattern.startswith("\\") else pattern[0]
 
 
+# The tables' grammar: every template's rows, columns and labels (extractor.templates), one list per table.
+_TEMPLATES = templates.all_templates()
+
+
+def _keywords(row: Row) -> tuple[str, ...]:
+    return (*(_kw(w) for w in row.words), *row.patterns)
+
+
 # 表三 rows: code prefix, canonical label, keyword regexes (matched by words, whitespace-tolerant)
-_T3_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("new", "一、本年新收政府信息公开申请数量", (_kw("本年新收"),)),
-    ("carried_in", "二、上年结转政府信息公开申请数量", (_kw("上年结转"),)),
-    ("granted", "(一)予以公开", (_kw("予以公开"),)),
-    ("partial", "(二)部分公开", (_kw("部分公开"),)),
-    ("denied.state_secret", "(三)不予公开 1.属于国家秘密", (_kw("国家秘密"),)),
-    ("denied.law_prohibited", "(三)不予公开 2.其他法律行政法规禁止公开", (_kw("法律行政法规"), _kw("法规禁止"))),
-    ("denied.security_stability", "(三)不予公开 3.危及“三安全一稳定”", (_kw("三安全"), _kw("危及"))),
-    ("denied.third_party", "(三)不予公开 4.保护第三方合法权益", (_kw("第三方"),)),
-    ("denied.internal_affairs", "(三)不予公开 5.属于三类内部事务信息", (_kw("内部事务"),)),
-    ("denied.process_info", "(三)不予公开 6.属于四类过程性信息", (_kw("过程性"),)),
-    ("denied.enforcement_file", "(三)不予公开 7.属于行政执法案卷", (_kw("执法案卷"),)),
-    ("denied.admin_query", "(三)不予公开 8.属于行政查询事项", (_kw("行政查询"), _kw("查询事项"))),
-    ("unable.not_held", "(四)无法提供 1.本机关不掌握相关政府信息", (_kw("不掌握"),)),
-    ("unable.needs_creation", "(四)无法提供 2.没有现成信息需要另行制作", (_kw("现成信息"), _kw("另行制作"))),
-    ("unable.unclear", "(四)无法提供 3.补正后申请内容仍不明确", (_kw("仍不明确"), _kw("补正后"))),
-    ("not_processed.complaint", "(五)不予处理 1.信访举报投诉类申请", (_kw("信访"), _kw("举报投诉"))),
-    ("not_processed.duplicate", "(五)不予处理 2.重复申请", (_kw("重复申请"),)),
-    ("not_processed.publication", "(五)不予处理 3.要求提供公开出版物", (_kw("出版物"),)),
-    ("not_processed.mass_repeat", "(五)不予处理 4.无正当理由大量反复申请", (_kw("大量反复"),)),
-    (
-        "not_processed.confirm_reissue",
-        "(五)不予处理 5.要求行政机关确认或重新出具已获取信息",
-        (_kw("重新出具"), _kw("确认或")),
-    ),
-    ("other.no_correction", "(六)其他处理 1.申请人无正当理由逾期不补正", (_kw("逾期不补正"),)),
-    ("other.fee_unpaid", "(六)其他处理 2.申请人逾期未按收费通知要求缴纳费用", (_kw("收费通知"), _kw("缴纳费用"))),
-    ("other.misc", "(六)其他处理 3.其他", (r"3\s*[.、．]\s*其\s*他(?!\s*(?:处\s*理|法\s*律))",)),
-    ("other", "(六)其他处理", (_kw("其他处理"),)),
-    ("processed", "(七)总计", (r"七\s*[)）、.．]?\s*总\s*计",)),
-    ("carried_out", "四、结转下年度继续办理", (_kw("结转下年度"),)),
+_T3_ROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (r.code, r.label, _keywords(r)) for r in templates.merged(t.grammar.t3_rows for t in _TEMPLATES)
 )
 _T3_RE = _alternation([(code, words) for code, _, words in _T3_ROWS], raw=True)
 _T3_START_RE = re.compile(_kw("本年新收"))
-_T3_COLUMNS_ZH = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+_T3_COLUMNS_ZH = next(t.grammar.t3_columns for t in _TEMPLATES if t.grammar.t3_columns)
 _T3_LABELS = {code: label for code, label, _ in _T3_ROWS}
 _T3_CODES = {code: tuple(f"requests.{code}.{col}" for col in APPLICANT_COLUMNS) for code, _, _ in _T3_ROWS}
 _T3_SPEC = _RowSpec(ncols=7, sum_groups=((0, 6),))
@@ -698,7 +679,9 @@ _T3_ZONE = 9000  # characters after 本年新收 searched for the rest of 表三
 _T3_LAST_ROW = 400  # characters after 结转下年度 that may still hold its cells
 
 # 表三 column identities for splitting run-together rows: (plus rows, minus rows), per column
-_T3_OUTCOMES = tuple(code for code, _, _ in _T3_ROWS[2:20])
+_T3_OUTCOMES = tuple(
+    code for code, _, _ in _T3_ROWS if code.startswith(("granted", "partial", "denied.", "unable.", "not_processed."))
+)
 
 
 def _t3_constraints(present: set[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -722,68 +705,37 @@ def _t3_constraints(present: set[str]) -> list[tuple[tuple[str, ...], tuple[str,
 
 # 表二 blocks: item → rows (code, label, keywords) and column vocabularies (field, label, keywords)
 _T2_ANCHOR_RE = re.compile(r"第\s*二\s*十\s*条\s*第?\s*[(（]?\s*([一二三四五六七八九十]+)\s*[)）]?\s*项")
+_T2_BLOCKS: dict[str, list[tuple[Template, Block]]] = {}  # item → the templates that print it, and how
+for _t in _TEMPLATES:
+    for _block in _t.grammar.t2:
+        _T2_BLOCKS.setdefault(_block.item, []).append((_t, _block))
 _T2_ROWS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
-    "一": (
-        ("art20.normative_docs", "规范性文件", ("规范性文件",)),
-        ("art20.regulations", "规章", ("规章",)),
-    ),
-    "五": (
-        ("art20.licensing", "行政许可", ("行政许可",)),
-        ("art20.other_services", "其他对外管理服务事项", ("对外管理服务", "其他对外管理")),
-    ),
-    "六": (
-        ("art20.penalty", "行政处罚", ("行政处罚",)),
-        ("art20.coercion", "行政强制", ("行政强制",)),
-    ),
-    "八": (("art20.admin_fees", "行政事业性收费", ("事业性收费", "行政收费")),),
-    "九": (("art20.procurement", "政府集中采购", ("集中采购",)),),
+    item: tuple((r.code, r.label, r.words) for r in templates.merged(b.rows for _, b in blocks))
+    for item, blocks in _T2_BLOCKS.items()
 }
 _T2_COLUMNS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
-    "一": (
-        ("new_made", "本年新制作数量", ("新制作",)),
-        ("new_published", "本年新公开数量", ("新公开",)),
-        ("total_published", "对外公开总数量", ("公开总数",)),
-        ("issued", "本年制发件数", ("制发",)),
-        ("repealed", "本年废止件数", ("废止",)),
-        ("in_force", "现行有效件数", ("现行有效",)),
-    ),
-    "五": (
-        ("prev_items", "上一年项目数量", ("上一年项目",)),
-        ("change", "本年增/减", ("增/减", "增减", "增/ 减")),
-        ("decisions", "处理决定数量", ("处理决定",)),
-    ),
-    "八": (
-        ("prev_items", "上一年项目数量", ("上一年项目",)),
-        ("change", "本年增/减", ("增/减", "增减")),
-        ("amount", "本年收费金额", ("收费金额",)),
-    ),
-    "九": (
-        ("projects", "采购项目数量", ("采购项目",)),
-        ("amount", "采购总金额", ("采购总金额", "总金额")),
-    ),
+    item: tuple((r.code, r.label, r.words) for r in templates.merged(b.columns for _, b in blocks))
+    for item, blocks in _T2_BLOCKS.items()
 }
-_T2_COLUMNS["六"] = _T2_COLUMNS["五"]
+# Columns assumed when a block prints no recognizable header: item → number of cells read → (template, columns)
+_T2_DEFAULTS: dict[str, dict[int, list[tuple[Template, tuple[str, ...]]]]] = {}
+for _item, _blocks in _T2_BLOCKS.items():
+    for _t, _block in _blocks:
+        for _n, _cols in _block.defaults.items():
+            _T2_DEFAULTS.setdefault(_item, {}).setdefault(_n, []).append((_t, _cols))
 _T2_COLUMN_ZH = {c: zh for cols in _T2_COLUMNS.values() for c, zh, _ in cols}
 _T2_ROW_RES = {item: _alternation([(c, w) for c, _, w in rows]) for item, rows in _T2_ROWS.items()}
 _T2_COL_RES = {item: _alternation([(c, w) for c, _, w in cols]) for item, cols in _T2_COLUMNS.items()}
-# Default columns when a block prints no recognizable header, chosen by the number of cells read
-_T2_DEFAULTS: dict[str, dict[int, tuple[str, ...]]] = {
-    "一": {3: ("new_made", "new_published", "total_published")},
-    "五": {3: ("prev_items", "change", "decisions"), 1: ("decisions",)},
-    "六": {3: ("prev_items", "change", "decisions"), 1: ("decisions",)},
-    "八": {2: ("prev_items", "change"), 1: ("amount",)},
-    "九": {2: ("projects", "amount")},
-}
-_OGI2021_RE = re.compile(r"本年制发|本年废止|现行有效|本年收费金额|逾期不补正|逾期未按收费通知")
 _WAN_HEADER_RE = re.compile(r"万\s*元")
 _T2_BLOCK_MAX = 1500
 
 # 表四
 _T4_ANCHOR_RE = re.compile(_kw("行政复议"))
 _T4_HEADER_RE = re.compile(_kw("维持"))
-_T4_BLOCKS = ("review", "litigation.direct", "litigation.after_review")
-_T4_BLOCK_ZH = ("行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉")
-_T4_COLUMNS_ZH = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+_T4_GRAMMAR = next(t.grammar for t in _TEMPLATES if t.grammar.t4_blocks)
+_T4_BLOCKS = tuple(code for code, _ in _T4_GRAMMAR.t4_blocks)
+_T4_BLOCK_ZH = tuple(zh for _, zh in _T4_GRAMMAR.t4_blocks)
+_T4_COLUMNS_ZH = _T4_GRAMMAR.t4_columns
 _T4_SPEC = _RowSpec(ncols=15, sum_groups=((0, 4), (5, 9), (10, 14)))
 _T4_HEADER_MAX = 800
 
@@ -800,69 +752,15 @@ _APPX_STAT_TABLE_RE = re.compile(r"统\s*计\s*表")
 _APPX_HEADER_RE = re.compile(r"指\s*标\s*名\s*称()")
 _APPX_HEADER_REACH = 200  # a header this close after a 附表 anchor belongs to it
 _APPX_ZONE_MAX = 2500  # a 附表 ends at the next one, at the first full stop (prose) or after this many characters
-_APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("_skip", ("否决公开答复", "信函、传真", "减免金额")),  # no code: a super-group, two channels, waivers
-    ("proactive.fulltext_electronic", ("全文电子化",)),
-    ("proactive.total", ("主动公开信息数", "主动公开信息总数", "主动公开政府信息数", "主动公开文件数")),
-    ("proactive.channel.website", ("政府网站公开数", "网站公开数")),
-    ("proactive.channel.gazette", ("政府公报公开数", "政府公报数", "公报公开数")),
-    ("proactive.category.organization", ("组织机构", "机构职能")),
-    ("proactive.category.rules_internal", ("规章制度",)),
-    ("proactive.category.regulations", ("规章",)),
-    ("proactive.category.normative_docs", ("规范性文件",)),
-    ("proactive.category.other_docs", ("其他文件", "部门文件")),
-    ("proactive.category.dynamics", ("动态类",)),
-    ("proactive.category.enforcement", ("行政执法类",)),
-    ("proactive.category.service_guides", ("办事指南",)),
-    ("proactive.category.budget", ("预决算",)),
-    ("proactive.category.gov_work_report", ("政府工作报告",)),
-    ("proactive.category.annual_report", ("年度报告",)),
-    ("proactive.category.business", ("业务类",)),
-    ("proactive.category.other", ("其他信息",)),
-    ("requests.catalog_entries", ("依申请公开信息目录",)),
-    ("requests.channel.online", ("网上申请", "网络申请")),
-    ("requests.channel.letter", ("信函申请",)),
-    ("requests.channel.in_person", ("当面申请",)),
-    ("requests.channel.fax", ("传真申请",)),
-    ("requests.channel.email", ("电子邮件申请",)),
-    ("requests.channel.phone", ("电话申请",)),
-    ("requests.channel.other", ("其他形式申请", "其他方式申请")),
-    ("requests.received", ("申请总数", "收到申请数", "受理申请数")),
-    ("requests.answered", ("答复总数", "申请答复数", "已答复数")),
-    ("requests.legacy.partial", ("同意部分公开",)),
-    ("requests.legacy.denied", ("不同意公开", "不予公开答复")),
-    ("requests.legacy.granted", ("同意公开",)),
-    ("requests.legacy.already_public", ("已主动公开",)),
-    ("requests.legacy.not_gov_info", ("不属于政府信息公开范围", "非政府信息", "不是政府信息")),
-    ("requests.legacy.not_this_agency_or_nonexistent", ("非本机关或信息不存在",)),
-    ("requests.legacy.not_this_agency", ("不属于本行政机关", "非本机关")),
-    ("requests.legacy.nonexistent", ("信息不存在",)),
-    ("requests.legacy.irrelevant_to_needs", ("需要无关",)),
-    ("requests.legacy.unclear", ("申请内容不明确",)),
-    ("requests.legacy.other_route", ("其他途径",)),
-    ("requests.legacy.duplicate", ("重复申请",)),
-    ("requests.legacy.other", ("其他答复", "其他类型答复")),
-    ("consult.total", ("接受咨询", "咨询总数")),
-    ("consult.phone", ("咨询电话", "电话咨询")),
-    ("consult.onsite", ("现场咨询", "现场接待")),
-    ("consult.online", ("网上咨询", "网络咨询")),
-    ("consult.web_visits", ("访问量",)),
-    ("complaints.total", ("投诉举报", "举报投诉", "行政申诉、举报")),
-    ("review.total", ("行政复议",)),
-    ("litigation.total", ("行政诉讼",)),
-    ("appeals.total", ("行政申诉", "申诉数")),
-    ("_other", ("其他",)),
+_APPX_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (r.code, r.words) for r in templates.merged(t.grammar.appendix_rows for t in _TEMPLATES)
 )
 _APPX_RE = _alternation(_APPX_ROWS)
 _APPX_VALUE_RE = re.compile(
     rf"[^\d\s]{{0,12}}?[ \t]*[:：]?\s*(?:(?P<ucol>人次|条|件|宗|个|次|项|元)(?!\d)\s*|(?P<ucol2>人次|条|件|宗|个|次|项|元))?"
     rf"(?P<num>{_NUM_TOKEN})"
 )
-_APPX_OTHER_BY_FAMILY = {
-    "proactive.category": "proactive.category.other",
-    "requests.legacy": "requests.legacy.other",
-    "requests.channel": "requests.channel.other",
-}
+_APPX_OTHER_BY_FAMILY = {family: code for t in _TEMPLATES for family, code in t.grammar.appendix_other}
 _APPX_MAX_TAIL = 12
 
 
@@ -871,22 +769,23 @@ _APPX_MAX_TAIL = 12
 # --------------------------------------------------------------------------------------------------------------
 
 
-def parse_tables(text: str) -> list[Cell]:
-    """Every cell of every table recognized in ``text`` (a whole report or one section).
+def parse_tables(text: str, readers: Collection[Reader] = READERS) -> list[Cell]:
+    """Every cell of every table recognized in ``text`` (a whole report or one section), by the ``readers`` of
+    the report's template (``templates.readers``; all of them when the template is not known).
 
     Offsets in the returned cells are offsets in ``text``. Blank cells are returned with ``value=None``.
     """
     work = _mask_page_markers(text)
     cells: list[Cell] = []
     t3_spans: list[tuple[int, int]] = []
-    if "条" in work:
+    if "条" in work and "表二" in readers:
         cells.extend(_parse_t2(work))
-    if "收" in work:
+    if "收" in work and "表三" in readers:
         got, t3_spans = _parse_t3(work)
         cells.extend(got)
-    if "复" in work:
+    if "复" in work and "表四" in readers:
         cells.extend(_parse_t4(work, t3_spans))
-    if "表" in work:
+    if "表" in work and "附表" in readers:
         national = (min(c.start for c in cells), max(c.end for c in cells)) if cells else (-1, -1)
         # a 附表 label inside a national table (a "附表" heading above 表二–表四) is not a pre-2019 row
         cells.extend(c for c in _parse_appendix(work) if not national[0] <= c.start < national[1])
@@ -1153,7 +1052,7 @@ def _parse_t2(text: str) -> list[Cell]:
     anchors = [m for m in _T2_ANCHOR_RE.finditer(text) if m.group(1) in _T2_ROWS]
     if not anchors:
         return []
-    era2021: bool | None = None
+    printed: list[frozenset[str]] = []  # the templates whose markers the text holds, found once when needed
     cells: list[Cell] = []
     for i, anchor in enumerate(anchors):
         item = anchor.group(1)
@@ -1178,16 +1077,10 @@ def _parse_t2(text: str) -> list[Cell]:
                 continue
             cols = header_cols
             n = sum(t.kind != "empty" for t in toks)
-            if cols and len(cols) < n and n in _T2_DEFAULTS.get(item, {}):
+            if cols and len(cols) < n and n in _T2_DEFAULTS[item]:
                 cols = ()  # the header named only some of the columns the row fills: read it as the format has them
             if not cols:
-                defaults = _T2_DEFAULTS.get(item, {})
-                if item == "一":
-                    if era2021 is None:
-                        era2021 = _OGI2021_RE.search(text) is not None
-                    cols = ("issued", "repealed", "in_force") if era2021 else defaults[3]
-                else:
-                    cols = defaults.get(n) or next(iter(defaults.values()))
+                cols = _t2_default(item, n, text, printed)
             spec = _t2_spec(cols, wan)
             row = _row_readings(_trim_trailing_empties(toks, len(cols)), spec, stacked=_stacked(text, toks))
             if row is None:
@@ -1196,6 +1089,20 @@ def _parse_t2(text: str) -> list[Cell]:
             codes = [f"{prefix}.{c}" for c in cols]
             cells.extend(_emit(row, codes, "表二", label, [_T2_COLUMN_ZH[c] for c in cols]))
     return cells
+
+
+def _t2_default(item: str, n: int, text: str, printed: list[frozenset[str]]) -> tuple[str, ...]:
+    """The columns of a 表二 block that prints no header, by the number of cells its row fills: the template's
+    whose block it is; when several templates print the block with that many cells (2019's and 2021's first
+    block), the best-ranked one whose markers the text holds, else the earliest (lowest-ranked)."""
+    by_n = _T2_DEFAULTS[item]
+    choices = by_n.get(n) or next(iter(by_n.values()))
+    if len(choices) == 1:
+        return choices[0][1]
+    if not printed:
+        printed.append(frozenset(t.name for t in templates.hits(text)))
+    found = printed[0]
+    return max(choices, key=lambda c: (c[0].name in found, c[0].rank if c[0].name in found else -c[0].rank))[1]
 
 
 def _trim_trailing_empties(toks: list[_Tok], ncols: int) -> list[_Tok]:

@@ -23,16 +23,16 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from ..codebook import codebook
 from ..documents import raw_text
 from ..errors import ExtractorError, GoldError
 from ..identities import check
 from ..models import Finding, Indicators, Quantity, ReportRecord, Scope, TemplateKind
-from .gold import Gold, GoldValue, code_problems, number_in_quote, read_gold
+from .gold import Gold, GoldValue, code_problems, known_template, number_in_quote, read_gold
 from .score import ReportScore, score_report
 from .summary import Counts
 
@@ -51,6 +51,10 @@ Layout = Literal[
 LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 Origin = Literal["real", "variant"]
 NOT_REPORT = "not_report"
+
+
+def _template_or_not_report(name: str) -> str:
+    return name if name == NOT_REPORT else known_template(name)
 
 
 class SourceRef(BaseModel):
@@ -76,7 +80,7 @@ class CorpusGold(BaseModel):
     report: str
     issuer: str
     year: int
-    template: TemplateKind | Literal["not_report"]
+    template: Annotated[TemplateKind, AfterValidator(_template_or_not_report)]
     scope: Scope
     layout: Layout
     origin: Origin
@@ -89,7 +93,7 @@ class CorpusGold(BaseModel):
 
     def as_gold(self) -> Gold:
         """The seed-gold view the scorer reads (lists that were not labelled become empty and are not scored)."""
-        template: TemplateKind = "unknown" if self.template == NOT_REPORT else self.template  # type: ignore[assignment]
+        template = "unknown" if self.template == NOT_REPORT else self.template
         return Gold(
             report=self.report,
             issuer=self.issuer,

@@ -11,11 +11,12 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from ..codebook import codebook
+from .. import templates
+from ..codebook import codebook, codes_of_eras
 from ..errors import GoldError
 from ..fields import squash
 from ..models import Qualifier, Scope, SectionKind, TemplateKind
@@ -46,7 +47,7 @@ class Gold(BaseModel):
     report: str
     issuer: str
     year: int
-    template: TemplateKind
+    template: Annotated[TemplateKind, AfterValidator(known_template)]
     scope: Scope
     values: list[GoldValue]
     problems: list[str]
@@ -112,13 +113,20 @@ def gold_problems(gold: Gold, text: str) -> list[str]:
     return problems
 
 
+def known_template(name: str) -> str:
+    """``name`` when it is a template's (or hybrid/unknown); else a validation error listing the names."""
+    if name not in templates.names():
+        raise ValueError(f"unknown template {name!r}; one of {', '.join(templates.names())}")
+    return name
+
+
 def code_problems(values: list[GoldValue], template: str) -> list[str]:
     """Labels against the codebook: a numeric code, once per report, its unit, and an era that admits the
     template (shared by the seed gold and the corpus gold)."""
     problems: list[str] = []
     seen: set[str] = set()
     book = codebook()
-    era = "pre2019" if template.startswith("pre2019") else template
+    allowed = templates.era_codes(template) or codes_of_eras(frozenset({"all"}))
     for v in values:
         entry = book.get(v.code)
         if entry is None or not entry.numeric:
@@ -129,7 +137,7 @@ def code_problems(values: list[GoldValue], template: str) -> list[str]:
         seen.add(v.code)
         if v.unit != entry.unit:
             problems.append(f"{v.code}: unit {v.unit!r} is not the codebook unit {entry.unit!r}")
-        if "all" not in entry.eras and era not in entry.eras:
+        if v.code not in allowed:
             problems.append(f"{v.code}: era {'/'.join(entry.eras)} excludes template {template}")
     return problems
 

@@ -11,7 +11,7 @@ The Python API, for notebooks and scripts (the CLI is built on the same calls)::
     records = extractor.load_records(Path("out"))
 
 Nothing here reads the environment or a config file: a model engine is given its settings explicitly
-(``Settings(provider="openai", base_url=..., model=...)``), or the caller asks for the CLI's resolution
+(``Settings(engine="model", endpoint=URL, model=...)``), or the caller asks for the CLI's resolution
 (flags > environment > config file > defaults) with :func:`settings_from_environment`.
 """
 
@@ -74,7 +74,7 @@ def __getattr__(name: str) -> object:
 def _engine(settings: Settings | None) -> Engine:
     from .engine import Engine, make_engine
 
-    if settings is None or settings.provider == "rules":
+    if settings is None or settings.route.engine == "rules":
         return Engine("rules")
     return make_engine(settings)
 

@@ -15,8 +15,14 @@ from typing import Any, Literal
 
 from .errors import ConfigError
 
+# The old single setting (still accepted, and the label a record stores): rules | local | openai | hybrid.
 Provider = Literal["rules", "local", "openai", "hybrid"]
 PROVIDERS: tuple[Provider, ...] = ("rules", "local", "openai", "hybrid")
+# The two choices it mixed: which engine runs, and where its model lives.
+EngineKind = Literal["rules", "model", "hybrid"]
+ENGINES: tuple[EngineKind, ...] = ("rules", "model", "hybrid")
+LOCAL = "local"  # the endpoint of the embedded llama.cpp model; any other endpoint is an OpenAI-compatible base URL
+ENGINE_OF: dict[str, EngineKind] = {"rules": "rules", "local": "model", "openai": "model", "hybrid": "hybrid"}
 OcrMode = Literal["auto", "never", "always"]
 OCR_MODES: tuple[OcrMode, ...] = ("auto", "never", "always")
 
@@ -40,10 +46,65 @@ def home() -> Path:
 
 
 @dataclass(frozen=True)
+class Route:
+    """Which engine runs (rules, model, hybrid) and where its model lives (``local``: the embedded model; else an
+    OpenAI-compatible base URL; None for the rules engine), resolved once from the settings."""
+
+    engine: EngineKind
+    endpoint: str | None
+
+    @property
+    def local(self) -> bool:
+        return self.endpoint == LOCAL
+
+    @property
+    def provider(self) -> Provider:
+        """The old single name of this route (what records and eval configurations are labelled with)."""
+        if self.engine != "model":
+            return self.engine
+        return "local" if self.local else "openai"
+
+    @classmethod
+    def of(cls, provider: Provider, base_url: str | None = None) -> Route:
+        """The route the old ``provider`` setting names."""
+        engine = ENGINE_OF[provider]
+        if engine == "rules":
+            return cls("rules", None)
+        if provider == "openai" or base_url:
+            return cls(engine, base_url or "")  # "" : no URL given; opening the endpoint says so
+        return cls(engine, LOCAL)
+
+
+def _route(s: Settings) -> Route:
+    """The route of ``s``: ``engine``/``endpoint`` when given, else what ``provider`` (and ``base_url``) name, else
+    the default (hybrid on the embedded model). Contradicting choices are refused."""
+    if s.provider is not None and s.provider not in PROVIDERS:
+        raise ConfigError(f"unknown provider {s.provider!r}; choose one of {', '.join(PROVIDERS)}")
+    if s.engine is not None and s.engine not in ENGINES:
+        raise ConfigError(f"unknown engine {s.engine!r}; choose one of {', '.join(ENGINES)}")
+    if s.endpoint is not None and s.endpoint != LOCAL and not s.endpoint.startswith(("http://", "https://")):
+        raise ConfigError(f"--endpoint must be local or an http(s):// URL, not {s.endpoint!r}")
+    if s.endpoint not in (None, LOCAL) and s.base_url and s.base_url.rstrip("/") != s.endpoint.rstrip("/"):
+        raise ConfigError(f"--endpoint {s.endpoint} and --base-url {s.base_url} name different endpoints")
+    old = Route.of(s.provider, s.base_url) if s.provider is not None else None
+    engine = s.engine or (old.engine if old else "hybrid")
+    if old is not None and s.engine is not None and old.engine != s.engine:
+        raise ConfigError(f"--provider {s.provider} and --engine {s.engine} contradict; give --engine alone")
+    if engine == "rules":
+        return Route("rules", None)
+    endpoint = s.endpoint or (old.endpoint if old else None) or s.base_url or LOCAL
+    if old is not None and s.endpoint is not None and (old.endpoint == LOCAL) != (s.endpoint == LOCAL):
+        raise ConfigError(f"--provider {s.provider} and --endpoint {s.endpoint} contradict; give --endpoint alone")
+    return Route(engine, endpoint)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting a run depends on. Field names double as config-file keys; ENV names are listed below."""
 
-    provider: Provider = "hybrid"
+    engine: EngineKind | None = None  # rules | model | hybrid (default hybrid)
+    endpoint: str | None = None  # local | an OpenAI-compatible base URL (default local)
+    provider: Provider | None = None  # the old flag: rules | local | openai | hybrid
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     model: str | None = None
@@ -60,11 +121,16 @@ class Settings:
     max_retries: int = 4
     cache: bool = True
     ocr: OcrMode = "auto"  # auto | never | always: PDFs without a text layer read by OCR, refused, or every PDF
+    route: Route = field(init=False, compare=False)  # engine and endpoint, resolved from the fields above
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "route", _route(self))
 
     def describe(self) -> dict[str, Any]:
         """For logs and run files: every setting except secrets."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "api_key"}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.init and f.name != "api_key"}
         out["api_key"] = "set" if self.api_key else None
+        out["engine"], out["endpoint"] = self.route.engine, self.route.endpoint
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in out.items()}
 
     def default_model_path(self) -> Path:
@@ -72,6 +138,8 @@ class Settings:
 
 
 ENV_VARS: dict[str, str] = {
+    "engine": "EXTRACTOR_ENGINE",
+    "endpoint": "EXTRACTOR_ENDPOINT",
     "provider": "EXTRACTOR_PROVIDER",
     "base_url": "EXTRACTOR_BASE_URL",
     "api_key": "EXTRACTOR_API_KEY",
@@ -92,7 +160,7 @@ FALLBACK_KEY_ENV = "OPENAI_API_KEY"
 
 
 def _coerce(name: str, raw: Any) -> Any:
-    kind = {f.name: f.type for f in fields(Settings)}[name]
+    kind = {f.name: f.type for f in fields(Settings) if f.init}[name]
     try:
         if kind in ("int",):
             return int(raw)
@@ -118,7 +186,7 @@ def _config_file() -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from e
-    known = {f.name for f in fields(Settings)}
+    known = {f.name for f in fields(Settings) if f.init}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
@@ -126,28 +194,32 @@ def _config_file() -> dict[str, Any]:
 
 
 def resolve(**flags: Any) -> Settings:
-    """Settings from flags (None = not given), then env vars, then the config file, then defaults."""
+    """Settings from flags (None = not given), then env vars, then the config file, then defaults. The old
+    ``provider`` gives way to ``engine``/``endpoint`` given at a higher level (a flag over an env var)."""
     values: dict[str, Any] = {}
+    level: dict[str, int] = {}  # 3 flag, 2 environment, 1 config file
     file_values = _config_file()
     for f in fields(Settings):
         name = f.name
+        if not f.init:
+            continue
         if flags.get(name) is not None:
-            values[name] = _coerce(name, flags[name])
+            values[name], level[name] = _coerce(name, flags[name]), 3
             continue
         env = os.environ.get(ENV_VARS.get(name, ""), "") if name in ENV_VARS else ""
         if name == "api_key" and not env:
             env = os.environ.get(FALLBACK_KEY_ENV, "")
         if env:
-            values[name] = _coerce(name, env)
+            values[name], level[name] = _coerce(name, env), 2
         elif name in file_values:
-            values[name] = _coerce(name, file_values[name])
+            values[name], level[name] = _coerce(name, file_values[name]), 1
+    if "provider" in level and any(level.get(n, 0) > level["provider"] for n in ("engine", "endpoint")):
+        del values["provider"]
     settings = replace(Settings(), **values)
     return validate(settings)
 
 
 def validate(s: Settings) -> Settings:
-    if s.provider not in PROVIDERS:
-        raise ConfigError(f"unknown provider {s.provider!r}; choose one of {', '.join(PROVIDERS)}")
     if s.concurrency < 1:
         raise ConfigError("concurrency must be at least 1")
     if s.threads < 1 or s.context_size < 512 or s.max_tokens < 16:

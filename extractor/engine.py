@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .config import Settings
+from .config import ENGINE_OF, EngineKind, Settings
 from .documents import OcrMode
 from .models import (
     SectionKind,
@@ -48,9 +48,10 @@ class Activity:
 
 @dataclass
 class Engine:
-    """How reports are processed: the provider, and the model client when one is used."""
+    """How reports are processed: the engine (named by its old provider label, which records store), and the
+    model client when one is used."""
 
-    provider: str  # rules | local | openai | hybrid
+    provider: str  # rules | local | openai | hybrid: Route.provider
     client: Asker | None = None
     prompt: Prompt | None = None
     model_name: str | None = None
@@ -59,12 +60,16 @@ class Engine:
     activity: Activity = field(default_factory=Activity, repr=False, compare=False)
 
     @property
+    def kind(self) -> EngineKind:
+        return ENGINE_OF.get(self.provider, "rules")
+
+    @property
     def uses_rules(self) -> bool:
-        return self.provider in ("rules", "hybrid")
+        return self.kind in ("rules", "hybrid")
 
     @property
     def uses_model(self) -> bool:
-        return self.client is not None and self.provider in ("local", "openai", "hybrid")
+        return self.client is not None and self.kind in ("model", "hybrid")
 
     def progress(self) -> tuple[int, int, int]:
         """(sections asked, sections planned, model calls in flight) of this run so far."""
@@ -74,7 +79,8 @@ class Engine:
 
 def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = None) -> Engine:
     """The engine for these settings. ``hybrid`` without a local model falls back to ``rules`` with a notice."""
-    if settings.provider == "rules":
+    route = settings.route
+    if route.engine == "rules":
         return Engine("rules", ocr=settings.ocr)  # before importing the model client (openai/instructor: ~1.5 s)
     from .cache import ResponseCache
     from .errors import ModelUnavailable
@@ -85,7 +91,7 @@ def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = No
     try:
         endpoint = open_endpoint(settings)
     except ModelUnavailable as e:
-        if settings.provider != "hybrid":
+        if route.engine != "hybrid":
             raise
         if notice:
             notice(f"{e.one_line()}. Falling back to the rules provider.")
@@ -93,7 +99,7 @@ def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = No
     cache = ResponseCache() if settings.cache else None
     client = ModelClient(endpoint, settings, cache=cache, max_in_flight=settings.concurrency)
     return Engine(
-        settings.provider,
+        route.provider,
         client=client,
         prompt=prompt,
         model_name=endpoint.identity,

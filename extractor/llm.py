@@ -67,7 +67,8 @@ class Endpoint:
 
 def open_endpoint(settings: Settings) -> Endpoint:
     """Where model calls go for these settings; starts the embedded server for ``local``."""
-    if settings.provider in ("local", "hybrid") and settings.base_url is None:
+    route = settings.route
+    if route.local:
         path = resolve_model_path(settings.model_path, settings.model)
         if path is None:
             raise ModelUnavailable(
@@ -76,11 +77,11 @@ def open_endpoint(settings: Settings) -> Endpoint:
             )
         server = LocalServer.shared(path, threads=settings.threads, context_size=settings.context_size)
         return Endpoint("local", server.base_url, "local", _served_name(path), _served_name(path))
-    if not settings.base_url:
-        raise ConfigError("the openai provider needs --base-url (or EXTRACTOR_BASE_URL)")
+    if not route.endpoint:
+        raise ConfigError("a remote endpoint needs its URL: --endpoint URL (or --base-url, EXTRACTOR_ENDPOINT)")
     if not settings.model:
-        raise ConfigError("the openai provider needs --model (or EXTRACTOR_MODEL)")
-    return Endpoint("openai", settings.base_url, settings.api_key or "none", settings.model, settings.model)
+        raise ConfigError("a remote endpoint needs --model (or EXTRACTOR_MODEL)")
+    return Endpoint("openai", route.endpoint, settings.api_key or "none", settings.model, settings.model)
 
 
 def _served_name(path: Path) -> str:

@@ -54,7 +54,7 @@ def _chunks(text: str, limit: int = MAX_SECTION_CHARS) -> list[tuple[int, str]]:
 def ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record: ReportRecord) -> None:
     assert engine.client is not None and engine.prompt is not None
     client, prompt = engine.client, engine.prompt
-    hybrid = engine.provider == "hybrid"
+    hybrid = engine.kind == "hybrid"
     plan: list[tuple[Section, int, str, list[str], bool]] = []
     era = _era_filter(record.meta.template)
     for sec in sections:

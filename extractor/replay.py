@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .config import resolve
+from .config import Route, resolve
 from .engine import Engine, make_engine
 from .errors import CassetteMissing
 from .local_model import MODELS
@@ -147,7 +147,8 @@ def session(provider: str, model: str, prompt: str, cassette: Path | None, mode:
     ``replay`` needs no model on disk; ``record`` and ``live`` run the local model (``model`` is a known local
     model name). The response cache is off inside a session so every ask is an HTTP exchange.
     """
-    if provider == "rules":
+    route = Route.of(provider)  # type: ignore[arg-type]  # eval configurations are named by the old labels
+    if route.engine == "rules":
         yield Engine("rules")
         return
     spec = MODELS.get(model)
@@ -155,7 +156,7 @@ def session(provider: str, model: str, prompt: str, cassette: Path | None, mode:
     if mode == "replay":
         if cassette is None or not cassette.is_file():
             raise CassetteMissing(cassette or Path("?"), RERECORD)
-        settings = resolve(provider="openai", base_url=_REPLAY_URL, api_key="replay", model=served, prompt=prompt,
+        settings = resolve(engine=route.engine, endpoint=_REPLAY_URL, api_key="replay", model=served, prompt=prompt,
                            cache=False, max_retries=0)  # fmt: skip
         engine = make_engine(settings)
         engine.provider = provider  # the engine behaves as the recorded provider; only the transport differs

@@ -87,3 +87,26 @@ def test_a_folder_run_names_the_files_it_left_out(tmp_path: Path) -> None:
     assert summary["skipped_unsupported"] == 2
     assert sorted(Path(p).name for p in summary["unsupported"]) == ["notes.xls", "scan.jpg"]
     assert "2 file(s) of an unsupported type left out" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--engine", "llm"], "error: unknown engine 'llm'; choose one of rules, model, hybrid"),
+        (["--provider", "rules", "--engine", "model"], "error: --provider rules and --engine model contradict"),
+        (["--endpoint", "gpu:8000"], "error: --endpoint must be local or an http(s):// URL"),
+    ],
+    ids=["engine", "old-and-new-flag", "endpoint"],
+)
+def test_engine_and_endpoint_mistakes_are_one_line(flags: list[str], message: str, tmp_path: Path) -> None:
+    result = _run(["extract", str(seed_path("004")), *flags, "-o", "out"], tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[0].startswith(message), result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_engine_rules_names_its_engine_in_the_summary(tmp_path: Path) -> None:
+    result = _run(["extract", str(seed_path("004")), "--engine", "rules", "-o", "out", "-q", "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["engine"], summary["provider"], summary["reports"]) == ("rules", "rules", 1)

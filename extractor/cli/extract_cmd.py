@@ -26,18 +26,29 @@ _LISTED = 100  # unsupported files named in the closing summary (all are counted
 def extract(
     inputs: Annotated[list[Path], typer.Argument(help="report files or folders (.txt .md .html .shtml .pdf .docx)")],
     out: Annotated[Path, Opt("-o", "--out", help="output folder (records.jsonl, indicators.csv, ...)")] = Path("out"),
-    provider: Annotated[str | None, Opt(help="rules | local | openai | hybrid [env EXTRACTOR_PROVIDER]")] = None,
+    engine_kind: Annotated[
+        str | None, Opt("--engine", help="rules | model | hybrid (default hybrid) [env EXTRACTOR_ENGINE]")
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        Opt(
+            help="where the model lives: local (embedded, default) or an OpenAI-compatible URL [env EXTRACTOR_ENDPOINT]"
+        ),
+    ] = None,
+    provider: Annotated[
+        str | None, Opt(help="the old single flag: rules | local | openai | hybrid [env EXTRACTOR_PROVIDER]")
+    ] = None,
     prompt: Annotated[str | None, Opt(help="prompt version in prompts/ [env EXTRACTOR_PROMPT]")] = None,
     model: Annotated[str | None, Opt(help="model name (remote) or known local model [env EXTRACTOR_MODEL]")] = None,
     model_path: Annotated[
-        Path | None, Opt(help="any GGUF file for the local provider [env EXTRACTOR_MODEL_PATH]")
+        Path | None, Opt(help="any GGUF file for the local endpoint [env EXTRACTOR_MODEL_PATH]")
     ] = None,
-    base_url: Annotated[str | None, Opt(help="OpenAI-compatible base URL [env EXTRACTOR_BASE_URL]")] = None,
+    base_url: Annotated[str | None, Opt(help="the old name of --endpoint URL [env EXTRACTOR_BASE_URL]")] = None,
     api_key: Annotated[str | None, Opt(help="API key [env EXTRACTOR_API_KEY or OPENAI_API_KEY]")] = None,
     concurrency: Annotated[
         int | None,
         Opt(
-            help="reports processed at once: worker processes for --provider rules, threads for a model [env EXTRACTOR_CONCURRENCY]"
+            help="reports processed at once: worker processes for --engine rules, threads for a model [env EXTRACTOR_CONCURRENCY]"
         ),
     ] = None,
     threads: Annotated[int | None, Opt(help="local model CPU threads [env EXTRACTOR_THREADS]")] = None,
@@ -70,7 +81,7 @@ def extract(
 ) -> None:
     """Extract indicators from reports into OUT_DIR; rerunning the same command resumes where it stopped."""
     settings = resolve(
-        provider=provider, prompt=prompt, model=model, model_path=model_path, base_url=base_url, api_key=api_key,
+        engine=engine_kind, endpoint=endpoint, provider=provider, prompt=prompt, model=model, model_path=model_path, base_url=base_url, api_key=api_key,
         concurrency=concurrency, threads=threads, context_size=context_size, max_tokens=max_tokens,
         max_reasks=max_reasks, timeout=timeout, cache=False if no_cache else None, ocr=ocr,
     )  # fmt: skip
@@ -145,6 +156,7 @@ def extract(
             tables += [p for p in export(out, fmt, candidates=include_candidates) if p not in files]
     summary = {
         "provider": engine.provider,
+        "engine": engine.kind,
         "out": str(out),
         **stats.as_dict(),
         "skipped_unsupported": len(unsupported),

@@ -42,7 +42,7 @@ def serve(
     threads: Annotated[int, typer.Option(help="CPU threads")] = 2,
     context_size: Annotated[int, typer.Option(help="context size in tokens")] = 8192,
 ) -> None:
-    """Serve a local model on 127.0.0.1 with an OpenAI-compatible API until interrupted (for --provider openai)."""
+    """Serve a local model on 127.0.0.1 with an OpenAI-compatible API until interrupted (for --endpoint URL)."""
     path = local_model.resolve_model_path(model_path, name)
     if path is None:
         raise ModelUnavailable(f"model {name} is not on disk; run `extractor model pull {name}`")

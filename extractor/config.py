@@ -121,6 +121,7 @@ class Settings:
     max_retries: int = 4
     cache: bool = True
     ocr: OcrMode = "auto"  # auto | never | always: PDFs without a text layer read by OCR, refused, or every PDF
+    table_asks: bool = False  # table blocks the rules left incomplete asked of a capable (remote) endpoint
     route: Route = field(init=False, compare=False)  # engine and endpoint, resolved from the fields above
 
     def __post_init__(self) -> None:
@@ -154,6 +155,7 @@ ENV_VARS: dict[str, str] = {
     "timeout": "EXTRACTOR_TIMEOUT",
     "max_retries": "EXTRACTOR_MAX_RETRIES",
     "ocr": "EXTRACTOR_OCR",
+    "table_asks": "EXTRACTOR_TABLE_ASKS",
 }
 # Also honoured for the key, as most OpenAI-compatible tools do.
 FALLBACK_KEY_ENV = "OPENAI_API_KEY"
@@ -220,6 +222,11 @@ def resolve(**flags: Any) -> Settings:
 
 
 def validate(s: Settings) -> Settings:
+    if s.table_asks and (s.route.engine == "rules" or s.route.local):
+        raise ConfigError(
+            "--table-asks needs a model engine on a capable endpoint (--endpoint URL): the embedded models cannot "
+            "read a table row"
+        )
     if s.concurrency < 1:
         raise ConfigError("concurrency must be at least 1")
     if s.threads < 1 or s.context_size < 512 or s.max_tokens < 16:

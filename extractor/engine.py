@@ -24,6 +24,8 @@ class Asker(Protocol):
 
     def ask(self, prompt: Prompt, kind: SectionKind, text: str, codes: list[str], *, lists: bool = False) -> Any: ...
 
+    def ask_block(self, prompt: Prompt, block: Any, text: str, check: Callable[[Any], list[str]]) -> Any: ...
+
 
 @dataclass(slots=True)
 class Activity:
@@ -57,6 +59,7 @@ class Engine:
     model_name: str | None = None
     parallel_asks: int = 1  # sections of one report asked at once
     ocr: OcrMode = "auto"  # PDFs without a text layer: read by OCR (auto), refused (never), or every PDF (always)
+    table_asks: bool = False  # table blocks the rules left incomplete are asked of the model (extractor.table_pass)
     activity: Activity = field(default_factory=Activity, repr=False, compare=False)
 
     @property
@@ -105,4 +108,5 @@ def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = No
         model_name=endpoint.identity,
         parallel_asks=settings.concurrency,
         ocr=settings.ocr,
+        table_asks=settings.table_asks,
     )

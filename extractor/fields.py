@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -100,6 +101,19 @@ def squash(text: str) -> str:
     return _WS.sub("", text)
 
 
+def locate(quote: str, text: str) -> tuple[int, int] | None:
+    """The span of ``quote`` in ``text``, ignoring whitespace differences."""
+    target = squash(quote)
+    if not target:
+        return None
+    index = [i for i, ch in enumerate(text) if not ch.isspace()]
+    squashed = "".join(text[i] for i in index)
+    at = squashed.find(target)
+    if at == -1:
+        return None
+    return index[at], index[at + len(target) - 1] + 1
+
+
 def number_in(code: str, quote: str) -> Number | None:
     """The figure a quote states for a code: its first count (or, for rate codes, its first percentage)."""
     want_percent = code in RATE_CODES
@@ -170,3 +184,72 @@ def _schema(kind: SectionKind, codes: tuple[str, ...], lists: bool) -> type[Answ
         fields["improvements"] = (list[str], Field(default_factory=list, description="改进措施，每条一项，原文"))
     name = "Answer_" + kind
     return create_model(name, __base__=Answer, **fields)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Table blocks (issue 13 item 3): a table row or block the rules could not complete, asked of a capable endpoint
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TableBlock:
+    """One row or block of a statistics table, as asked of a model: ``codes`` in column order, the schema's keys
+    (``columns``) and their printed labels, the section it is printed in and ``label``, the row's own label."""
+
+    title: str  # "表三 (一)予以公开"
+    label: str
+    section: SectionKind
+    codes: tuple[str, ...]
+    columns: tuple[str, ...]
+    labels: tuple[str, ...]
+
+
+class BlockAnswer(BaseModel):
+    """Base of a table block's schema: one integer per cell (null when the text prints none) and ``row``, the
+    block's text as printed. Given the text, checks that ``row`` is in it and that the cells' digits occur in
+    ``row`` in order (a row printed with its cells run together, "750000075", holds them too)."""
+
+    model_config = ConfigDict(extra="forbid")
+    row: str | None = Field(default=None, description="该行（块）在文本中的原文，逐字复制")
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return copy.deepcopy(_cached_json_schema(cls, args, tuple(sorted(kwargs.items()))))
+
+    def cells(self) -> dict[str, int | None]:
+        """Column → value, in column order."""
+        return {k: v for k, v in self if k != "row"}
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> BlockAnswer:
+        context = info.context if isinstance(info.context, dict) else None
+        if not context or "text" not in context:
+            return self
+        values = [v for v in self.cells().values() if v is not None]
+        if not values:
+            return self
+        row = squash(self.row or "")
+        if not row or row not in squash(str(context["text"])):
+            raise ValueError("row: 原文不在文本中，请从文本逐字复制该行，或全部填 null")
+        at = 0
+        for key, value in self.cells().items():
+            if value is None:
+                continue
+            found = row.find(str(abs(value)), at)
+            if found < 0:
+                raise ValueError(f"{key}: {value} 不在该行原文中，请按原文填写，或填 null")
+            at = found + len(str(abs(value)))
+        return self
+
+
+def build_block_schema(columns: tuple[str, ...], labels: tuple[str, ...]) -> type[BlockAnswer]:
+    """A flat pydantic model with one optional integer per column of a table block, and its row text."""
+    return _block_schema(columns, labels)
+
+
+@cache
+def _block_schema(columns: tuple[str, ...], labels: tuple[str, ...]) -> type[BlockAnswer]:
+    fields: dict[str, Any] = {
+        col: (int | None, Field(default=None, description=label)) for col, label in zip(columns, labels, strict=True)
+    }
+    return create_model("Block_" + "_".join(columns), __base__=BlockAnswer, **fields)

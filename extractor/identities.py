@@ -340,6 +340,19 @@ def check(
     return [_finding(snap, f, hits, terms) for f in failures]
 
 
+def complete_through(
+    ind: Indicators, codes: Collection[str], groups: Collection[IdentityGroup] = IDENTITY_GROUPS
+) -> list[str]:
+    """The identities through any of ``codes`` whose every cell has a value (holding or not), by name."""
+    snap = _snapshot(ind)
+    wanted = set(codes)
+    return [
+        f"{i.check} {i.name}"
+        for i in _identities(snap, groups)
+        if wanted.intersection(i.cells) and _values(snap, i.cells)
+    ]
+
+
 def _all_derived(snap: _Snapshot, idn: _Identity) -> bool:
     """Every cell was computed by derive() (the combined litigation block): its failure would only repeat the
     failures of the identities it was derived from."""

@@ -27,7 +27,7 @@ import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.v2.core.function_calls import response_schema
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .cache import CachedAnswer, ResponseCache, cache_key
 from .config import Settings
@@ -43,7 +43,7 @@ from .errors import (
     RequestRejected,
     ServerError,
 )
-from .fields import Answer, build_schema, describe, key_of
+from .fields import BlockAnswer, TableBlock, build_block_schema, build_schema, describe, key_of
 from .local_model import LocalServer, resolve_model_path
 from .models import SectionKind, Usage
 from .prompts import Prompt
@@ -54,6 +54,7 @@ from .retry import RetryPolicy, call_with_retries
 logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
 _E = TypeVar("_E", bound=BaseException)
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ class DeadlineTransport(httpx2.BaseTransport):
 
 @dataclass
 class AskResult:
-    answer: Answer | None
+    answer: Any  # an Answer (a section), a BlockAnswer (a table block), or None
     usage: Usage
     verified: bool
     cached: bool
@@ -244,7 +245,37 @@ class ModelClient:
         """Ask for ``codes`` (and the problem lists) in one section's text. Never returns an unvalidated answer
         as verified; when re-asks run out, the best attempt comes back with ``verified=False``."""
         schema = build_schema(kind, codes, lists=lists)
-        messages = self.messages(prompt, kind, text, codes, lists)
+        return self._ask(schema, self.messages(prompt, kind, text, codes, lists), text, kind, prompt)
+
+    def ask_block(
+        self,
+        prompt: Prompt,
+        block: TableBlock,
+        text: str,
+        check: Callable[[BlockAnswer], list[str]],
+    ) -> AskResult:
+        """Ask for the cells of one table block in ``text``. ``check`` names what an answer breaks (the
+        identities through its cells, each with its cells and values): a broken one is re-asked with those words,
+        and an answer that still breaks one comes back with ``verified=False``."""
+        if not prompt.table_user:
+            raise ConfigError(f"prompt {prompt.version} has no table_user text; table asks need one")
+        schema = build_block_schema(block.columns, block.labels)
+        columns = "\n".join(f"- {c}: {label}" for c, label in zip(block.columns, block.labels, strict=True))
+        user = prompt.render_table(table=block.title, columns=columns, text=text)
+        messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": user}]
+        return self._ask(schema, messages, text, block.title, prompt, check=check)
+
+    def _ask(
+        self,
+        schema: type[BaseModel],
+        messages: list[dict[str, str]],
+        text: str,
+        what: str,
+        prompt: Prompt,
+        check: Callable[[Any], list[str]] | None = None,
+    ) -> AskResult:
+        """One question and its re-asks: an answer that fails validation (or ``check``) is re-asked with the
+        problems in this project's words, up to ``max_reasks`` times."""
         key = ""
         if self.cache is not None:
             key = cache_key(
@@ -268,7 +299,7 @@ class ModelClient:
         # here from the validation errors (field and reason), so no library's wording, URL or version reaches a
         # request, a cassette or the cache.
         conversation = list(messages)
-        answer: Answer | None = None
+        answer: Any = None
         verified = False
         for attempt in range(self.settings.max_reasks + 1):
             problems: list[str] = []
@@ -287,30 +318,33 @@ class ModelClient:
                 problems = reask_problems(_first_cause(e, ValidationError))
             except IncompleteOutputException:
                 raise ModelOutputError(
-                    f"{kind}: the model's answer was cut off at the token limit ({self.settings.max_tokens}); "
+                    f"{what}: the model's answer was cut off at the token limit ({self.settings.max_tokens}); "
                     "raise --max-tokens",
-                    section=kind,
+                    section=what,
                     attempts=log.calls,
                     last_output=(log.last_content or "")[:2000],
                 ) from None
             else:
                 try:
                     answer = schema.model_validate(parsed.model_dump(), context={"text": text})
-                    verified = True
-                    break
                 except ValidationError as e:
                     problems = reask_problems(e)
+                else:
+                    problems = check(answer) if check is not None else []
+                    if not problems:
+                        verified = True
+                        break
             if attempt < self.settings.max_reasks:
                 conversation += [
                     {"role": "assistant", "content": log.last_content or ""},
                     {"role": "user", "content": reask_message(problems)},
                 ]
-        if not verified:
+        if not verified and answer is None:
             answer = _parse(schema, log.last_content, text, verify=False) if log.last_content else None
             if answer is None:
                 raise ModelOutputError(
-                    f"{kind}: the model's answer stayed invalid after {log.calls} attempt(s)",
-                    section=kind,
+                    f"{what}: the model's answer stayed invalid after {log.calls} attempt(s)",
+                    section=what,
                     attempts=log.calls,
                     last_output=(log.last_content or "")[:2000],
                 )
@@ -413,12 +447,12 @@ def _first_cause(exc: BaseException, kind: type[_E]) -> _E | None:
 
 
 @cache
-def _prepared(schema: type[Answer]) -> type[Answer]:
+def _prepared(schema: type[_M]) -> type[_M]:
     """instructor's wrapper class for a schema, made once: instructor would otherwise build a new class per call."""
     return response_schema(schema)
 
 
-def _parse(schema: type[Answer], content: str | None, text: str, *, verify: bool) -> Answer | None:
+def _parse(schema: type[_M], content: str | None, text: str, *, verify: bool) -> _M | None:
     """Re-validate a stored or last-attempt answer; ``verify`` adds the grounding checks."""
     if not content:
         return None

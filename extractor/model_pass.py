@@ -18,7 +18,7 @@ from .engine import Engine
 from .errors import (
     ModelOutputError,
 )
-from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, number_in, relevant, squash
+from .fields import CODE_OF_KEY, LIST_SECTIONS, SECTION_CODES, locate, number_in, relevant, squash
 from .models import (
     Finding,
     Quantity,
@@ -30,6 +30,7 @@ from .models import (
 )
 from .numbers import to_yuan
 from .sections import Section
+from .table_pass import ask_tables
 from .templates import era_codes
 
 MAX_SECTION_CHARS = 6000  # longer sections are asked in chunks so a prompt fits an 8k context
@@ -54,6 +55,7 @@ def _chunks(text: str, limit: int = MAX_SECTION_CHARS) -> list[tuple[int, str]]:
 def ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record: ReportRecord) -> None:
     assert engine.client is not None and engine.prompt is not None
     client, prompt = engine.client, engine.prompt
+    sections = tuple(sections)  # walked twice: the sections' asks, then the table blocks'
     hybrid = engine.kind == "hybrid"
     plan: list[tuple[Section, int, str, list[str], bool]] = []
     era = _era_filter(record.meta.template)
@@ -71,6 +73,7 @@ def ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record
                 for offset, piece in _chunks(doc.normalized[sec.start : sec.end])
             )
     if not plan:
+        _tables_then(doc, sections, engine, record)
         return
     # the sections of one report are independent questions: ask them side by side (the client bounds how many
     # calls are in flight), then merge the answers in document order so the record does not depend on timing
@@ -120,6 +123,14 @@ def ask_model(doc: Document, sections: Iterable[Section], engine: Engine, record
                     _model_item(doc, sec.kind, str(i), piece, base, engine) for i in items if str(i).strip()
                 )
     _settle(record, pending)
+    _tables_then(doc, sections, engine, record)
+
+
+def _tables_then(doc: Document, sections: Iterable[Section], engine: Engine, record: ReportRecord) -> None:
+    """After the sections: the table blocks the rules left incomplete, when the engine asks them."""
+    if engine.table_asks:
+        identities.derive(record.indicators)  # a cell the identities fix is not asked
+        ask_tables(doc, sections, engine, record)
 
 
 def _settle(record: ReportRecord, pending: list[tuple[str, Quantity]]) -> None:
@@ -178,19 +189,6 @@ def _read_here(record: ReportRecord, code: str, kind: SectionKind) -> bool:
     return q is not None and (q.source.section == kind or q.source.section is None)
 
 
-def _locate(quote: str, text: str) -> tuple[int, int] | None:
-    """The span of ``quote`` in ``text``, ignoring whitespace differences."""
-    target = squash(quote)
-    if not target:
-        return None
-    index = [i for i, ch in enumerate(text) if not ch.isspace()]
-    squashed = "".join(text[i] for i in index)
-    at = squashed.find(target)
-    if at == -1:
-        return None
-    return index[at], index[at + len(target) - 1] + 1
-
-
 def _model_value(
     doc: Document,
     record: ReportRecord,
@@ -207,7 +205,7 @@ def _model_value(
     number = number_in(code, squash(quote))
     if number is None:
         return None
-    span = _locate(quote, piece)
+    span = locate(quote, piece)
     source = Source(section=kind, quote=quote)
     if span is not None:
         o_start, o_end = doc.to_original(base + span[0], base + span[1])
@@ -245,7 +243,7 @@ def _model_value(
 
 
 def _model_item(doc: Document, kind: SectionKind, text: str, piece: str, base: int, engine: Engine) -> TextItem:
-    span = _locate(text, piece)
+    span = locate(text, piece)
     source = Source(section=kind)
     if span is not None:
         o_start, o_end = doc.to_original(base + span[0], base + span[1])

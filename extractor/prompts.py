@@ -14,7 +14,7 @@ from .models import SECTION_KINDS
 from .resources import data_dir
 
 _REQUIRED = ("version", "description", "system", "user", "list_user")
-_ALLOWED = {*_REQUIRED, "sections"}
+_ALLOWED = {*_REQUIRED, "sections", "table_user"}
 _USER_FIELDS = {"fields", "text", "instructions"}
 
 
@@ -27,6 +27,7 @@ class Prompt:
     list_user: str
     sections: dict[str, str] = field(default_factory=dict)  # kind -> extra instructions
     path: Path | None = None
+    table_user: str = ""  # a table block the rules could not complete: {table}, {columns}, {text}
 
     @property
     def sha256(self) -> str:
@@ -40,6 +41,9 @@ class Prompt:
 
     def render_list(self, text: str) -> str:
         return self.list_user.format(text=text)
+
+    def render_table(self, *, table: str, columns: str, text: str) -> str:
+        return self.table_user.format(table=table, columns=columns, text=text)
 
 
 def _placeholders(template: str) -> set[str]:
@@ -66,6 +70,15 @@ def parse_prompt(data: dict[str, object], path: Path) -> Prompt:
         )
     if used_list != {"text"}:
         raise PromptError(f"{path}: 'list_user' must use exactly {{text}}, got {sorted(used_list)}")
+    table_user = str(data.get("table_user", ""))
+    try:
+        used_table = _placeholders(table_user)
+    except ValueError as e:
+        raise PromptError(f"{path}: bad placeholder in 'table_user': {e}") from e
+    if table_user and used_table != {"table", "columns", "text"}:
+        raise PromptError(
+            f"{path}: 'table_user' must use exactly {{table}}, {{columns}} and {{text}}, got {sorted(used_table)}"
+        )
     sections: dict[str, str] = {}
     raw_sections = data.get("sections", {})
     if not isinstance(raw_sections, dict):
@@ -84,6 +97,7 @@ def parse_prompt(data: dict[str, object], path: Path) -> Prompt:
         list_user=list_user,
         sections=sections,
         path=path,
+        table_user=table_user,
     )
 
 

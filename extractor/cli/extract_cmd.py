@@ -56,6 +56,14 @@ def extract(
     max_tokens: Annotated[int | None, Opt(help="token limit per model call [env EXTRACTOR_MAX_TOKENS]")] = None,
     max_reasks: Annotated[int | None, Opt(help="validation re-asks per section")] = None,
     timeout: Annotated[float | None, Opt(help="seconds per model call [env EXTRACTOR_TIMEOUT]")] = None,
+    table_asks: Annotated[
+        bool,
+        Opt(
+            "--table-asks",
+            help="ask a capable endpoint (--endpoint URL) for each table row the rules left incomplete; the "
+            "identities check the answer [env EXTRACTOR_TABLE_ASKS]",
+        ),
+    ] = False,
     no_cache: Annotated[bool, Opt("--no-cache", help="neither read nor write the response cache")] = False,
     ocr: Annotated[
         str | None, Opt(help="PDFs without a text layer: auto (read by OCR) | never | always [env EXTRACTOR_OCR]")
@@ -84,6 +92,7 @@ def extract(
         engine=engine_kind, endpoint=endpoint, provider=provider, prompt=prompt, model=model, model_path=model_path, base_url=base_url, api_key=api_key,
         concurrency=concurrency, threads=threads, context_size=context_size, max_tokens=max_tokens,
         max_reasks=max_reasks, timeout=timeout, cache=False if no_cache else None, ocr=ocr,
+        table_asks=True if table_asks else None,
     )  # fmt: skip
     console = Console(stderr=True)
     unsupported: list[Path] = []

@@ -16,6 +16,7 @@ from .meta import detect_issuer, detect_scope
 from .model_pass import ask_model
 from .models import (
     Finding,
+    Indicators,
     Meta,
     ReportRecord,
     SectionInfo,
@@ -70,7 +71,11 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
     # the rules' values are the tree's when no model added to it: derive need not walk the tree for them
     held = dict(found.values) if found is not None and not engine.uses_model else None
     reported = identities.derive(record.indicators, held)
-    checked = identities.check(record.indicators, reported, identity_groups(split.template))
+    groups = identity_groups(split.template)
+    checked = identities.check(record.indicators, reported, groups)
+    if _sentences_give_way(record, checked):
+        _rederive(record.indicators)
+        checked = identities.check(record.indicators, None, groups)
     record.findings.extend(checked)
     if doc.ocr:
         _distrust_ocr(record, checked)
@@ -114,7 +119,50 @@ def _distrust_ocr(record: ReportRecord, checked: list[Finding]) -> None:
                 q.status, q.reason = "candidate", f"read by OCR, and {f.check} fails: {f.message}"
                 record.alternates.setdefault(code, []).append(q)
                 tree.set(code, None)
+    _rederive(tree)
+
+
+def _rederive(tree: Indicators) -> None:
+    """Derive again from what the tree holds now (values taken out leave their derived ones behind otherwise)."""
     for code, q in list(tree.items()):
         if q.derived:
             tree.set(code, None)
     identities.derive(tree)
+
+
+def _sentences_give_way(record: ReportRecord, checked: list[Finding]) -> bool:
+    """A figure read from a sentence that a table contradicts gives way to the table. When an identity fails and
+    exactly one of its cells was read by the rules from a sentence, the others being table cells (printed, or
+    derived from them) that fail no identity without it, the sentence's value becomes a candidate whose reason names
+    the identity, and a finding says so; what the table implies is derived in its place. (Shanghai 2020:
+    "一审行政诉讼案件687件" read as litigation.total, where 表四's blocks add up to 731.)"""
+    tree = record.indicators
+    errors = [f for f in checked if f.severity == "error"]
+    chosen: dict[str, Finding] = {}
+    for f in errors:
+        sentences = [c for c in f.cells if (q := tree.get(c)) is not None and not q.derived and q.source.table is None]
+        if len(sentences) != 1 or tree.get(sentences[0]).engine != "rules":  # type: ignore[union-attr]
+            continue
+        code = sentences[0]
+        table = set(f.cells) - {code}
+        if any(code not in g.cells and table.intersection(g.cells) for g in errors):
+            continue  # the table cells fail on their own: no reason to trust them over the sentence
+        chosen.setdefault(code, f)
+    for code, f in chosen.items():
+        q = tree.get(code)
+        assert q is not None
+        q.status, q.reason = "candidate", f"a table contradicts it: {f.check} fails: {f.message}"
+        record.alternates.setdefault(code, []).append(q)
+        tree.set(code, None)
+        record.findings.append(
+            Finding(
+                check="table_over_sentence",
+                severity="warning",
+                message=f"{code}: the sentence {q.source.quote or q.raw!r} reads {q.value}, but {f.check} fails with "
+                f"it ({f.message}); the table's value is kept, the sentence's is a candidate",
+                found=q.value,
+                cells=list(f.cells),
+                suspects=[code],
+            )
+        )
+    return bool(chosen)

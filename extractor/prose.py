@@ -133,7 +133,8 @@ RULES: tuple[Rule, ...] = (
     _r("fees.amount", r"(?:实际)?收取(?:了)?(?:信息处理费|费用|检索费|复制费|邮寄费)", "收取费用", value="money"),
     # reconsideration, litigation, appeals (2014 type: 维持 / 纠错 / 其他情形 after a 复议 or 诉讼 subject)
     _r("review.total", r"行政复议(?:案件)?(?:数)?", "行政复议", _REVIEW),
-    _r("litigation.total", r"行政诉讼(?:案件)?(?:数)?", "行政诉讼", _REVIEW),
+    # "一审行政诉讼案件687件" counts first-instance judgments, not the cases filed (Shanghai 2020)
+    _r("litigation.total", r"(?<![一二]审)行政诉讼(?:案件)?(?:数)?", "行政诉讼", _REVIEW),
     _r("appeals.total", r"行政申诉(?:案件)?(?:数)?", "行政申诉", _REVIEW),
     _r("{subject}.upheld", r"维持具体行政行为(?:或者?驳回原告(?:的)?诉讼请求)?(?:的)?", "维持具体行政行为", _REVIEW),
     _r("{subject}.corrected", r"被依法纠错(?:的)?", "被依法纠错", _REVIEW),

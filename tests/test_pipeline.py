@@ -311,3 +311,25 @@ def test_a_dead_worker_fails_the_reports_it_held_and_the_run_goes_on(
     monkeypatch.undo()
     again = run([inputs], out, Engine("rules"), concurrency=2)  # a rerun retries what failed
     assert again.reports == 6 - stats.reports and again.failed == 0
+
+
+def test_a_sentence_a_table_contradicts_gives_way_to_the_table() -> None:
+    """A figure read from a sentence that breaks the identities of table cells which hold without it is a
+    candidate, with a finding naming the identity; the table's value is derived in its place."""
+    text = seed_path("004").read_text(encoding="utf-8")
+    at = text.index("\n", 200)
+    planted = text[:at] + "\n本年度共发生行政诉讼999件。" + text[at:]
+    record = process_document(read_text(planted, "planted.txt"), Engine("rules"))
+    q = record.indicators.get("litigation.total")
+    assert q is not None and q.value == 258 and q.derived  # 表四's two litigation blocks add up to 258
+    [finding] = [f for f in record.findings if f.check == "table_over_sentence"]
+    assert finding.suspects == ["litigation.total"] and "999" in finding.message and "I4" in finding.message
+    assert any(a.value == 999 and a.status == "candidate" for a in record.alternates["litigation.total"])
+    assert not [f for f in record.findings if f.check == "I4"]
+    # the same sentence in prose only (no table to contradict it) stays
+    prose_only = process_document(
+        read_text("2020年政府信息公开工作年度报告\n一、总体情况\n本年度主动公开政府信息120条，共发生行政诉讼999件。"),
+        Engine("rules"),
+    )
+    kept = prose_only.indicators.get("litigation.total")
+    assert kept is not None and kept.value == 999 and kept.status == "accepted"

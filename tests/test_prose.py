@@ -445,3 +445,13 @@ def test_literal_first_keeps_the_language(pattern: str, samples: list[str]) -> N
 
 def test_table_row_wu_is_not_a_heading() -> None:
     assert extract_prose("一、本年新收政府信息公开申请数量\t(无)\n", "requests") == []
+
+
+def test_first_instance_judgments_are_not_the_cases_filed() -> None:
+    """Shanghai 2020: "行政诉讼立案731件 … 一审行政诉讼案件687件": 687 counts judgments, not litigation.total."""
+    text = "信息公开类行政诉讼立案731件，其中，未经复议直接起诉442件，复议后起诉289件。一审行政诉讼案件687件，结果纠正23件。"
+    got = [(c.code, c.value) for c in extract_prose(text, "review_litigation")]
+    assert ("litigation.total", 687) not in got
+    assert ("litigation.total", 4) in [
+        (c.code, c.value) for c in extract_prose("发生行政复议4件、行政诉讼4件。", "overview")
+    ]

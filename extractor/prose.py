@@ -107,7 +107,7 @@ RULES: tuple[Rule, ...] = (
     _r("requests.channel.email", r"电子邮件(?:申请|提交)(?:数)?", "电子邮件申请", _REQUESTS),
     _r("requests.channel.phone", r"电话申请(?:数)?", "电话申请", _REQUESTS),
     _r("requests.channel.other", r"其他形式申请(?:数)?", "其他形式申请", _REQUESTS),
-    _r("requests.legacy.already_public", r"属(?:于)?已主动公开(?:的)?范围(?:的)?(?:信息)?", "属已主动公开范围", _REQUESTS),
+    _r("requests.legacy.already_public", r"属(?:于)?已主动公开(?:的)?范围(?:的)?(?:信息)?|主动公开范围(?:的)?信息", "属已主动公开范围", _REQUESTS),
     _r("requests.legacy.partial", r"同意部分公开", "同意部分公开", _REQUESTS),
     _r("requests.legacy.denied", r"不同意公开", "不同意公开", _REQUESTS),
     _r("requests.legacy.granted", r"(?<!不)同意公开", "同意公开", _REQUESTS),
@@ -173,7 +173,7 @@ ZERO_RULES: tuple[Rule, ...] = tuple(
 ALL_RULES: tuple[Rule, ...] = ZERO_RULES + RULES  # zero statements first: they start before the labels they hold
 
 # Label → number glue: "共", "为", "达", ":" … but never a line break (prose numbers are inline).
-_GAP = r"[ \t]*(?:[:：][ \t]*)?(?:共计|合计|总计|累计|共)?(?:约为|为|达到|达|是|有)?[ \t]*(?:[:：][ \t]*)?"
+_GAP = r"[ \t]*\n?[ \t]*(?:[:：][ \t]*)?(?:共计|合计|总计|累计|共)?(?:约为|为|达到|达|是|有)?[ \t]*(?:[:：][ \t]*)?"
 _COUNT_START = r"(?=(?:不超过|超过|多达|将近|接近|大约|不足|不到|逾|近|约|上)?[\d〇零一二两三四五六七八九十百千万])"
 _RATE_START = r"(?=\d[\d.]*%)"
 
@@ -362,6 +362,27 @@ def _glued_to_text(text: str, n: Number) -> bool:
     return n.end == len(text) or _CJK_CHAR.match(text, n.end) is not None  # (a section may end right there)
 
 
+# Units a sentence prints after a count; a number on the line after its label counts as that sentence's only with one.
+_COUNT_UNITS = frozenset({"条", "件", "宗", "项", "个", "次", "人次", "件次"})
+# Pages copied from Word by some crawlers break a sentence at every formatting run, digits included:
+# "机构职能类\n3\n304条,占10.6\n%": a bare run of 1-3 digits alone on its line, the next line starting with digits
+# and a count unit, is one number.
+_NUMBER_CONTINUES = re.compile(r"\n(\d+)(人次|件次|条|件|宗|项|个|次)(?![\d.])")
+
+
+def _broken_number(text: str, n: Number) -> Number:
+    """``n`` joined with the digits the next line continues it with, when a crawler broke it there."""
+    if n.unit is not None or n.percent or n.signed or not n.raw.isdigit() or len(n.raw) > 3:
+        return n
+    line_start = text.rfind("\n", 0, n.start) + 1
+    if text[line_start : n.start].strip() or text[n.end : n.end + 1] != "\n":
+        return n  # the digits share their line with other text: not a broken-off fragment
+    m = _NUMBER_CONTINUES.match(text, n.end)
+    if m is None:
+        return n
+    return Number(int(n.raw + m.group(1)), n.qualifier, m.group(2), text[n.start : m.end()], n.start, m.end())
+
+
 _CUMULATIVE = re.compile(r"(?<!年)累计|以来|历年")  # "全年累计" is the year's own total
 _CUMULATIVE_REACH = 8
 
@@ -380,8 +401,12 @@ def _rule_cells(text: str, kind: str) -> list[Cell]:
             cells.extend(_cell(c, 0, m.group(), m.start(), m.end(), rule.row, None) for c in rule.codes)
             continue
         n = _number_before(text, m.start()) if rule.number_before else match_number(text, m.end())
+        if n is not None and not rule.number_before:
+            n = _broken_number(text, n)
         if n is None or _glued_to_text(text, n):
             continue
+        if not rule.number_before and "\n" in text[m.start() : n.start] and n.unit not in _COUNT_UNITS:
+            continue  # a label on one line and a bare number on the next is a table's cells, not a sentence
         value = _number_value(rule, n)
         if value is None:
             continue

@@ -455,3 +455,35 @@ def test_first_instance_judgments_are_not_the_cases_filed() -> None:
     assert ("litigation.total", 4) in [
         (c.code, c.value) for c in extract_prose("发生行政复议4件、行政诉讼4件。", "overview")
     ]
+
+
+def test_a_sentence_broken_at_every_formatting_run_still_reads() -> None:
+    """Sanming 2018 as crawled: Word's formatting runs became line breaks, inside numbers too."""
+    text = (
+        "2018年,各级各部门主动公开电子文档政府信息\n3\n1163条。\n●\n机构职能类\n3\n304条,占10.6\n%\n;\n"
+        "●\n信函申请\n17条,占10.83\n%\n。\n●\n主动公开范围信息\n104条,占66.24%;\n"
+    )
+    got = {(c.code, c.value) for c in extract_prose(text, "proactive")} | {
+        (c.code, c.value) for c in extract_prose(text, "requests")
+    }
+    assert {
+        ("proactive.fulltext_electronic", 31163),
+        ("proactive.category.organization", 3304),
+        ("requests.channel.letter", 17),
+        ("requests.legacy.already_public", 104),
+    } <= got
+    broken = next(c for c in extract_prose(text, "proactive") if c.value == 31163)
+    assert text[broken.start : broken.end] == "3\n1163条"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "信函申请\n17\n当面申请\n69\n",  # a table's cells one per line: a bare number under its label
+        "机构职能类\n3\n304\n",  # three cells, not one broken number
+        "机构职能类 3\n304条\n",  # the digits share their line: not a fragment
+    ],
+)
+def test_a_bare_number_on_the_next_line_is_not_a_sentences_figure(text: str) -> None:
+    got = {(c.code, c.value) for c in extract_prose(text, "requests") + extract_prose(text, "proactive")}
+    assert not any(v in (17, 69, 3304, 304) for _, v in got), got

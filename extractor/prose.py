@@ -366,21 +366,26 @@ def _glued_to_text(text: str, n: Number) -> bool:
 _COUNT_UNITS = frozenset({"条", "件", "宗", "项", "个", "次", "人次", "件次"})
 # Pages copied from Word by some crawlers break a sentence at every formatting run, digits included:
 # "机构职能类\n3\n304条,占10.6\n%": a bare run of 1-3 digits alone on its line, the next line starting with digits
-# and a count unit, is one number.
+# and a count unit, is one number; so is a number alone on its line whose unit opens the next ("15836\n件,").
 _NUMBER_CONTINUES = re.compile(r"\n(\d+)(人次|件次|条|件|宗|项|个|次)(?![\d.])")
+_UNIT_CONTINUES = re.compile(r"\n(人次|件次|条|件|宗|项|个|次)(?=[,，。;；、\n]|\Z)")
 
 
 def _broken_number(text: str, n: Number) -> Number:
-    """``n`` joined with the digits the next line continues it with, when a crawler broke it there."""
-    if n.unit is not None or n.percent or n.signed or not n.raw.isdigit() or len(n.raw) > 3:
+    """``n`` joined with what the next line continues it with, when a crawler broke it there: more digits and a unit
+    ("3\n1163条"), or just its unit ("15836\n件,")."""
+    if n.unit is not None or n.percent or n.signed or not n.raw.isdigit():
         return n
     line_start = text.rfind("\n", 0, n.start) + 1
     if text[line_start : n.start].strip() or text[n.end : n.end + 1] != "\n":
         return n  # the digits share their line with other text: not a broken-off fragment
-    m = _NUMBER_CONTINUES.match(text, n.end)
-    if m is None:
-        return n
-    return Number(int(n.raw + m.group(1)), n.qualifier, m.group(2), text[n.start : m.end()], n.start, m.end())
+    m = _NUMBER_CONTINUES.match(text, n.end) if len(n.raw) <= 3 else None
+    if m is not None:
+        return Number(int(n.raw + m.group(1)), n.qualifier, m.group(2), text[n.start : m.end()], n.start, m.end())
+    u = _UNIT_CONTINUES.match(text, n.end)
+    if u is not None:
+        return Number(n.value, n.qualifier, u.group(1), text[n.start : u.end()], n.start, u.end())
+    return n
 
 
 _CUMULATIVE = re.compile(r"(?<!年)累计|以来|历年")  # "全年累计" is the year's own total

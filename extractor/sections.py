@@ -34,8 +34,9 @@ HEADING_KEYWORDS: tuple[tuple[SectionKind, tuple[str, ...]], ...] = (
 
 _CN_ORDINALS = "一二三四五六七八九十"
 # A top-level heading: a Chinese ordinal followed by 、 . ． or spaces, or a bare 引言-like word; short; no tabs.
+# A crawler may put the title on the line after its ordinal ("六、\n其他需要报告的事项").
 _HEADING = re.compile(
-    rf"^[ \t]*(?P<ord>[{_CN_ORDINALS}]{{1,3}})(?:[、.．]|\s+)[ ]*(?P<title>\S[^\t\n]*?)[ ]*$|"
+    rf"^[ \t]*(?P<ord>[{_CN_ORDINALS}]{{1,3}})(?:[、.．][ \t]*\n?|\s+)[ ]*(?P<title>\S[^\t\n]*?)[ ]*$|"
     r"^[ \t]*(?P<bare>引\s*言|概\s*述|前\s*言)[ ]*$",
     re.MULTILINE,
 )

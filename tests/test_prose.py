@@ -211,6 +211,7 @@ SENTENCES: dict[str, tuple[str, str, set[tuple[str, int | float, str]]]] = {
     "fee-amount-wanyuan": ("收取费用0.12万元。", "fees", {("fees.amount", 1200, "exact")}),
     "no-fee": ("未向申请人收取费用。", "fees", {("fees.amount", 0, "exact")}),
     "no-fee-processing": ("本年度未收取信息处理费。", "other", {("fees.amount", 0, "exact")}),
+    "no-fee-wu": ("2024年，无收取信息处理费的情况。", "other", {("fees.amount", 0, "exact")}),
     "review-outcomes": (
         "行政复议案件共167宗。其中，维持具体行政行为的99宗；被依法纠错的28宗；其他情形40宗。",
         "review_litigation",
@@ -474,6 +475,10 @@ def test_a_sentence_broken_at_every_formatting_run_still_reads() -> None:
     } <= got
     broken = next(c for c in extract_prose(text, "proactive") if c.value == 31163)
     assert text[broken.start : broken.end] == "3\n1163条"
+    unit_below = (
+        "2022\n年年累计主动公开政府信息\n15836\n件,包括机构职能类信息"  # Sanming 2022: the unit on its own line
+    )
+    assert [(c.code, c.value) for c in extract_prose(unit_below, "proactive")] == [("proactive.total", 15836)]
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,15 @@ def test_ordinals_may_shift_but_words_decide() -> None:
     assert [h.kind for h in find_headings(text)] == ["proactive", "requests"]
 
 
+def test_a_title_on_the_line_after_its_ordinal_is_a_heading() -> None:
+    """Sanming 2023 as crawled: "六、" on one line, its title on the next; the fee statement under it is "other"."""
+    text = "五、存在的主要问题及改进情况\n一是加强培训。\n六、\n其他需要报告的事项\n无。本年度未收取信息处理费。\n"
+    assert [(h.kind, h.heading) for h in find_headings(text)] == [
+        ("problems", "五、存在的主要问题及改进情况"),
+        ("other", "六、\n其他需要报告的事项"),
+    ]
+
+
 def test_no_headings_gives_one_unknown_section() -> None:
     text = "本机关2016年政府信息公开工作情况良好，主动公开信息12条，未收到依申请公开申请。"
     split = split_sections(text)

@@ -1,22 +1,27 @@
-"""PDF text layers (pypdf), laid out line by line with table cells TAB-separated; page furniture dropped."""
+"""PDF text layers (PDFium), laid out line by line with table cells TAB-separated; page furniture dropped.
+
+PDFium's text page lists a page's characters in content-stream order, each with the text object (one text-showing
+operation) that drew it; PDFium adds generated characters (spaces, line breaks) where it sees gaps. A run of
+characters of one text object is a chunk with its start, baseline, end and font size, and the chunks are laid out
+as lines and cells below. All PDFium calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not
+thread-safe).
+"""
 
 from __future__ import annotations
 
-import io
-import logging
+import ctypes
 import math
 import re
-import unicodedata
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from extractor.errors import InputError
 
-from .common import NeedsOcr
+from .common import PDFIUM_LOCK, NeedsOcr
 from .html import _join_wrapped
 from .text import _one_line
 
@@ -26,7 +31,7 @@ class _Chunk(NamedTuple):
     x: float
     y: float
     size: float
-    broken: bool = False  # the text followed a newline inside one text operation: start a new line
+    end: float  # where the chunk's last character ends
 
 
 @dataclass
@@ -37,7 +42,7 @@ class _Line:
     x0: float  # where the line starts
     cell_x: float  # where its last cell starts
     y: float
-    end_x: float  # estimated end of the last chunk
+    end_x: float  # where its last chunk ends
     size: float
 
     @property
@@ -46,24 +51,22 @@ class _Line:
 
 
 def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
-    from pypdf import PdfReader
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
-    pypdf_log = logging.getLogger("pypdf")
-    level = pypdf_log.level
-    pypdf_log.setLevel(logging.ERROR)  # a broken file makes pypdf log a warning per recovered object
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(raw))
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise InputError(path, "encrypted PDF")
-            pages = [_page_lines(page) for page in reader.pages]
-    except InputError:
-        raise
-    except Exception as e:  # pypdf raises PdfReadError, but also ValueError, KeyError, zlib errors on broken files
-        raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
-    finally:
-        pypdf_log.setLevel(level)
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(raw)
+        except pdfium.PdfiumError as e:
+            if e.err_code == pdfium_c.FPDF_ERR_PASSWORD:  # an empty user password opens without asking
+                raise InputError(path, "encrypted PDF") from e
+            raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
+        try:
+            pages = [_page_lines(pdf, k) for k in range(len(pdf))]
+        except pdfium.PdfiumError as e:
+            raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
+        finally:
+            pdf.close()
     if not pages:
         raise InputError(path, "damaged PDF: no pages")
     if not any(line.strip() for page in pages for line in page):
@@ -71,43 +74,84 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
     return "\n".join("\n".join(page) for page in _strip_page_furniture(pages)), None
 
 
-def _page_lines(page: Any) -> list[str]:
+@cache
+def _text_object_of() -> Any:
+    """FPDFText_GetTextObject returning the object's address as an int (None for generated characters): cheaper
+    to compare than the pointer objects of the binding."""
+    import pypdfium2.raw as pdfium_c
+
+    address = ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
+    assert address is not None
+    return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
+
+
+def _page_lines(pdf: Any, index: int) -> list[str]:
+    page = pdf[index]
+    textpage = page.get_textpage()
+    try:
+        return [line.text for line in _assemble(_chunks(textpage))]
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _chunks(textpage: Any) -> list[_Chunk]:
+    """The page's runs of characters drawn by one text object, in content-stream order."""
+    import pypdfium2.raw as pdfium_c
+
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return []
+    buffer = ctypes.create_string_buffer(2 * (n + 1))
+    got = pdfium_c.FPDFText_GetText(textpage, 0, n, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    text = buffer.raw[: 2 * max(got - 1, 0)].decode("utf-16-le", errors="replace")
+    if len(text) != n:  # characters outside the BMP take two UTF-16 units: read one character at a time
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(n))
+    handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+    object_of = _text_object_of()
+    owners = [object_of(handle, i) for i in range(n)]
     chunks: list[_Chunk] = []
-
-    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float) -> None:
-        # pypdf reports its own line breaks as "\n" chunks; positions tell us more, so those are skipped.
-        a, b, c, d, e, f = _matmul(tm, cm)
-        scale = math.sqrt(abs(a * d - b * c)) or 1.0
-        for k, piece in enumerate(text.split("\n")):
+    start = 0
+    while start < n:
+        owner = owners[start]
+        stop = start + 1
+        while stop < n and owners[stop] == owner:
+            stop += 1
+        if owner is not None:
+            piece = _CONTROL.sub("", text[start:stop])
             if piece.strip():
-                chunks.append(_Chunk(piece, e, f, max(size * scale, 1.0), broken=k > 0))
-
-    page.extract_text(visitor_text=visit)
-    return [line.text for line in _assemble(chunks)]
-
-
-def _matmul(m: Sequence[float], n: Sequence[float]) -> tuple[float, float, float, float, float, float]:
-    a, b, c, d, e, f = m
-    A, B, C, D, E, F = n  # the second matrix
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+                chunk = _chunk(textpage, start, stop - 1, piece)
+                if start > 0 and text[start - 1] == " " and not piece.startswith(" ") and _spaced(chunks, chunk):
+                    chunk = chunk._replace(text=" " + piece)
+                chunks.append(chunk)
+        start = stop
+    return chunks
 
 
-def _width(text: str, size: float) -> float:
-    """Estimated advance of `text` in a typical font: the chunk's own glyph widths are keyed by glyph id, not char."""
-    return size * sum(_em(ch) for ch in text)
+def _spaced(chunks: list[_Chunk], chunk: _Chunk) -> bool:
+    """Whether the space PDFium put before a chunk is one: not the gap of a fifth of an em that word processors
+    leave between Chinese and Latin letters or digits (LibreOffice's autospacing)."""
+    if not chunks:
+        return False
+    last = chunks[-1]
+    return abs(chunk.y - last.y) > 0.4 * chunk.size or chunk.x - last.end >= 0.25 * chunk.size
 
 
-_NARROW = frozenset(" .,:;!|'`ilj()[]{}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _em(ch: str) -> float:
-    if ch in _NARROW:
-        return 0.3
-    if ch.isdigit():
-        return 0.55
-    if unicodedata.east_asian_width(ch) in "WF":
-        return 1.0
-    return 0.65 if ch.isupper() else 0.5
+def _chunk(textpage: Any, first: int, last: int, text: str) -> _Chunk:
+    import pypdfium2.raw as pdfium_c
+
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(textpage, first, x, y)
+    matrix = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(textpage, first, matrix)
+    scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+    size = max(pdfium_c.FPDFText_GetFontSize(textpage, first) * scale, 1.0)
+    box = pdfium_c.FS_RECTF()
+    end = box.right if pdfium_c.FPDFText_GetLooseCharBox(textpage, last, box) else x.value
+    return _Chunk(text, x.value, y.value, size, max(end, x.value))
 
 
 def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
@@ -119,7 +163,7 @@ def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
     lines: list[_Line] = []
     for chunk in chunks:
         last = lines[-1] if lines else None
-        if last is None or chunk.broken:
+        if last is None:
             lines.append(_new_line(chunk))
         elif abs(chunk.y - last.y) <= 0.4 * chunk.size:
             _extend_line(last, chunk)
@@ -134,7 +178,7 @@ def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
 
 def _new_line(chunk: _Chunk) -> _Line:
     text = chunk.text.strip(" ")
-    return _Line([text], chunk.x, chunk.x, chunk.y, chunk.x + _width(text, chunk.size), chunk.size)
+    return _Line([text], chunk.x, chunk.x, chunk.y, chunk.end, chunk.size)
 
 
 def _taller_neighbour(last: _Line, chunk: _Chunk) -> bool:
@@ -144,7 +188,7 @@ def _taller_neighbour(last: _Line, chunk: _Chunk) -> bool:
 
 
 def _extend_line(line: _Line, chunk: _Chunk) -> None:
-    # pypdf starts a chunk with a space when it saw a gap before it; a chunk without one continues the text.
+    # A chunk starts with a space when PDFium saw a gap before it; a chunk without one continues the text.
     text = chunk.text.lstrip(" ")
     gap = chunk.x - line.end_x
     if gap > 2 * chunk.size or (gap > 0.8 * chunk.size and chunk.text.startswith(" ")):
@@ -153,7 +197,7 @@ def _extend_line(line: _Line, chunk: _Chunk) -> None:
         line.y = chunk.y
     else:
         line.cells[-1] += chunk.text
-    line.end_x = max(line.end_x, chunk.x + _width(text, chunk.size))
+    line.end_x = max(line.end_x, chunk.end)
 
 
 def _merge_wrapped_cell(lines: list[_Line], chunk: _Chunk) -> bool:
@@ -181,7 +225,7 @@ def _merge_wrapped_cell(lines: list[_Line], chunk: _Chunk) -> bool:
     keep.cells[-1] = merged
     del lines[top + 1 :]
     keep.cells.append(chunk.text.strip(" "))
-    keep.cell_x, keep.y, keep.end_x = chunk.x, chunk.y, chunk.x + _width(chunk.text, chunk.size)
+    keep.cell_x, keep.y, keep.end_x = chunk.x, chunk.y, chunk.end
     return True
 
 

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -96,35 +97,48 @@ def _page_lines(pdf: Any, index: int) -> list[str]:
 
 
 def _chunks(textpage: Any) -> list[_Chunk]:
-    """The page's runs of characters drawn by one text object, in content-stream order."""
+    """The page's text as chunks in content-stream order: each text object's run of characters, joined to the
+    chunk before it when it continues that chunk's baseline without a gap (the joined text lays out as it would
+    apart, and the layout has fewer chunks to place)."""
     import pypdfium2.raw as pdfium_c
 
-    n = pdfium_c.FPDFText_CountChars(textpage)
+    page = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(page)
     if n <= 0:
         return []
     buffer = ctypes.create_string_buffer(2 * (n + 1))
-    got = pdfium_c.FPDFText_GetText(textpage, 0, n, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    got = pdfium_c.FPDFText_GetText(page, 0, n, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
     text = buffer.raw[: 2 * max(got - 1, 0)].decode("utf-16-le", errors="replace")
     if len(text) != n:  # characters outside the BMP take two UTF-16 units: read one character at a time
-        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(n))
-    handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(page, i)) for i in range(n))
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)  # same length: the indices still name PDFium's characters
     object_of = _text_object_of()
-    owners = [object_of(handle, i) for i in range(n)]
+    handle = ctypes.cast(page, ctypes.c_void_p).value
+    owners = list(map(object_of, repeat(handle, n), range(n)))  # None: a character PDFium generated
+    bounds = [0, *(i for i in range(1, n) if owners[i] != owners[i - 1]), n]
+    x, y, box, matrix = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
+    origin, loose_box = pdfium_c.FPDFText_GetCharOrigin, pdfium_c.FPDFText_GetLooseCharBox
     chunks: list[_Chunk] = []
-    start = 0
-    while start < n:
-        owner = owners[start]
-        stop = start + 1
-        while stop < n and owners[stop] == owner:
-            stop += 1
-        if owner is not None:
-            piece = _CONTROL.sub("", text[start:stop])
-            if piece.strip():
-                chunk = _chunk(textpage, start, stop - 1, piece)
-                if start > 0 and text[start - 1] == " " and not piece.startswith(" ") and _spaced(chunks, chunk):
-                    chunk = chunk._replace(text=" " + piece)
-                chunks.append(chunk)
-        start = stop
+    for start, stop in pairwise(bounds):
+        piece = text[start:stop]
+        if owners[start] is None or not piece.strip():
+            continue
+        origin(page, start, x, y)
+        left, base = x.value, y.value
+        end = max(box.right, left) if loose_box(page, stop - 1, box) else left
+        if chunks:
+            last = chunks[-1]
+            if abs(base - last.y) <= 0.05 * last.size and -0.1 * last.size <= left - last.end < 0.25 * last.size:
+                chunks[-1] = last._replace(text=last.text + piece, end=max(end, last.end))
+                continue
+        scale = 1.0
+        if pdfium_c.FPDFText_GetMatrix(page, start, matrix):
+            scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+        chunk = _Chunk(piece, left, base, max(pdfium_c.FPDFText_GetFontSize(page, start) * scale, 1.0), end)
+        if start > 0 and text[start - 1] == " " and not piece.startswith(" ") and _spaced(chunks, chunk):
+            chunk = chunk._replace(text=" " + piece)
+        chunks.append(chunk)
     return chunks
 
 
@@ -138,20 +152,6 @@ def _spaced(chunks: list[_Chunk], chunk: _Chunk) -> bool:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _chunk(textpage: Any, first: int, last: int, text: str) -> _Chunk:
-    import pypdfium2.raw as pdfium_c
-
-    x, y = ctypes.c_double(), ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(textpage, first, x, y)
-    matrix = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFText_GetMatrix(textpage, first, matrix)
-    scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
-    size = max(pdfium_c.FPDFText_GetFontSize(textpage, first) * scale, 1.0)
-    box = pdfium_c.FS_RECTF()
-    end = box.right if pdfium_c.FPDFText_GetLooseCharBox(textpage, last, box) else x.value
-    return _Chunk(text, x.value, y.value, size, max(end, x.value))
 
 
 def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:

@@ -99,7 +99,13 @@ def _page_lines(pdf: Any, index: int) -> list[str]:
 def _chunks(textpage: Any) -> list[_Chunk]:
     """The page's text as chunks in content-stream order: each text object's run of characters, joined to the
     chunk before it when it continues that chunk's baseline without a gap (the joined text lays out as it would
-    apart, and the layout has fewer chunks to place)."""
+    apart, and the layout has fewer chunks to place).
+
+    Cost matters (a report has thousands of text objects): the text comes in one call; PDFium's generated
+    characters (it generates only spaces and line breaks) cut it into segments; a segment whose objects' boxes
+    (PDFium's rectangles, one per object) follow each other on one line is one run, and only the other segments
+    are split object by object, character by character.
+    """
     import pypdfium2.raw as pdfium_c
 
     page = textpage.raw
@@ -113,33 +119,78 @@ def _chunks(textpage: Any) -> list[_Chunk]:
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(page, i)) for i in range(n))
     if _CONTROL.search(text):
         text = _CONTROL.sub(" ", text)  # same length: the indices still name PDFium's characters
-    object_of = _text_object_of()
-    handle = ctypes.cast(page, ctypes.c_void_p).value
-    owners = list(map(object_of, repeat(handle, n), range(n)))  # None: a character PDFium generated
-    bounds = [0, *(i for i in range(1, n) if owners[i] != owners[i - 1]), n]
-    x, y, box, matrix = ctypes.c_double(), ctypes.c_double(), pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
-    origin, loose_box = pdfium_c.FPDFText_GetCharOrigin, pdfium_c.FPDFText_GetLooseCharBox
-    chunks: list[_Chunk] = []
-    for start, stop in pairwise(bounds):
+    is_generated = pdfium_c.FPDFText_IsGenerated
+    cuts = [m.start() for m in _BLANK.finditer(text) if is_generated(page, m.start()) == 1]
+    reader = _Runs(page)
+    for start, stop in pairwise([-1, *cuts, n]):
+        start += 1
+        if start < stop and not text[start:stop].isspace():
+            reader.segment(text, start, stop)
+    return reader.chunks
+
+
+_BLANK = re.compile(r"[ \r\n]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class _Runs:
+    """Chunks of one text page, built segment by segment; the ctypes out-parameters are made once."""
+
+    def __init__(self, page: Any) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        self.c, self.page = pdfium_c, page
+        self.handle = ctypes.cast(page, ctypes.c_void_p).value
+        self.x, self.y = ctypes.c_double(), ctypes.c_double()
+        self.left, self.top, self.right, self.bottom = (ctypes.c_double() for _ in range(4))
+        self.box, self.matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
+        self.chunks: list[_Chunk] = []
+
+    def segment(self, text: str, start: int, stop: int) -> None:
+        if self.one_line(start, stop):
+            self.run(text, start, stop)
+            return
+        object_of = _text_object_of()
+        owners = list(map(object_of, repeat(self.handle, stop - start), range(start, stop)))
+        bounds = [0, *(i for i in range(1, len(owners)) if owners[i] != owners[i - 1]), len(owners)]
+        for a, b in pairwise(bounds):
+            if owners[a] is not None and not text[start + a : start + b].isspace():
+                self.run(text, start + a, start + b)
+
+    def one_line(self, start: int, stop: int) -> bool:
+        """Whether the segment's objects sit side by side on one line, each close after the one before."""
+        c = self.c
+        count = c.FPDFText_CountRects(self.page, start, stop - start)
+        if count <= 1:
+            return True
+        boxes = []
+        for k in range(count):
+            c.FPDFText_GetRect(self.page, k, self.left, self.top, self.right, self.bottom)
+            boxes.append((self.left.value, self.top.value, self.right.value, self.bottom.value))
+        em = max(top - bottom for _, top, _, bottom in boxes)
+        return all(
+            abs(b1 - b0) <= 0.3 * em and -0.3 * em <= l1 - r0 < 0.5 * em
+            for (_, _, r0, b0), (l1, _, _, b1) in pairwise(boxes)
+        )
+
+    def run(self, text: str, start: int, stop: int) -> None:
+        c, page, box, chunks = self.c, self.page, self.box, self.chunks
         piece = text[start:stop]
-        if owners[start] is None or not piece.strip():
-            continue
-        origin(page, start, x, y)
-        left, base = x.value, y.value
-        end = max(box.right, left) if loose_box(page, stop - 1, box) else left
+        c.FPDFText_GetCharOrigin(page, start, self.x, self.y)
+        left, base = self.x.value, self.y.value
+        end = max(box.right, left) if c.FPDFText_GetLooseCharBox(page, stop - 1, box) else left
         if chunks:
             last = chunks[-1]
             if abs(base - last.y) <= 0.05 * last.size and -0.1 * last.size <= left - last.end < 0.25 * last.size:
                 chunks[-1] = last._replace(text=last.text + piece, end=max(end, last.end))
-                continue
-        scale = 1.0
-        if pdfium_c.FPDFText_GetMatrix(page, start, matrix):
+                return
+        scale, matrix = 1.0, self.matrix
+        if c.FPDFText_GetMatrix(page, start, matrix):
             scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
-        chunk = _Chunk(piece, left, base, max(pdfium_c.FPDFText_GetFontSize(page, start) * scale, 1.0), end)
+        chunk = _Chunk(piece, left, base, max(c.FPDFText_GetFontSize(page, start) * scale, 1.0), end)
         if start > 0 and text[start - 1] == " " and not piece.startswith(" ") and _spaced(chunks, chunk):
             chunk = chunk._replace(text=" " + piece)
         chunks.append(chunk)
-    return chunks
 
 
 def _spaced(chunks: list[_Chunk], chunk: _Chunk) -> bool:
@@ -149,9 +200,6 @@ def _spaced(chunks: list[_Chunk], chunk: _Chunk) -> bool:
         return False
     last = chunks[-1]
     return abs(chunk.y - last.y) > 0.4 * chunk.size or chunk.x - last.end >= 0.25 * chunk.size
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:

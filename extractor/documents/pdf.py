@@ -126,7 +126,7 @@ def _chunks(textpage: Any) -> list[_Chunk]:
         start += 1
         if start < stop and not text[start:stop].isspace():
             reader.segment(text, start, stop)
-    return reader.chunks
+    return reader.close()
 
 
 _BLANK = re.compile(r"[ \r\n]")
@@ -145,6 +145,9 @@ class _Runs:
         self.left, self.top, self.right, self.bottom = (ctypes.c_double() for _ in range(4))
         self.box, self.matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
         self.chunks: list[_Chunk] = []
+        self.open: _Chunk | None = None  # the last chunk, while runs may still join it
+        self.pieces: list[str] = []  # its text, run by run
+        self.end = 0.0  # where its last run ends
 
     def segment(self, text: str, start: int, stop: int) -> None:
         if self.one_line(start, stop):
@@ -174,23 +177,32 @@ class _Runs:
         )
 
     def run(self, text: str, start: int, stop: int) -> None:
-        c, page, box, chunks = self.c, self.page, self.box, self.chunks
+        c, page, box = self.c, self.page, self.box
         piece = text[start:stop]
         c.FPDFText_GetCharOrigin(page, start, self.x, self.y)
         left, base = self.x.value, self.y.value
         end = max(box.right, left) if c.FPDFText_GetLooseCharBox(page, stop - 1, box) else left
-        if chunks:
-            last = chunks[-1]
-            if abs(base - last.y) <= 0.05 * last.size and -0.1 * last.size <= left - last.end < 0.25 * last.size:
-                chunks[-1] = last._replace(text=last.text + piece, end=max(end, last.end))
+        last = self.open
+        if last is not None:
+            if abs(base - last.y) <= 0.05 * last.size and -0.1 * last.size <= left - self.end < 0.25 * last.size:
+                self.pieces.append(piece)
+                self.end = max(self.end, end)
                 return
+            self.close()
         scale, matrix = 1.0, self.matrix
         if c.FPDFText_GetMatrix(page, start, matrix):
             scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
         chunk = _Chunk(piece, left, base, max(c.FPDFText_GetFontSize(page, start) * scale, 1.0), end)
-        if start > 0 and text[start - 1] == " " and not piece.startswith(" ") and _spaced(chunks, chunk):
+        if start > 0 and text[start - 1] == " " and not piece.startswith(" ") and _spaced(self.chunks, chunk):
             chunk = chunk._replace(text=" " + piece)
-        chunks.append(chunk)
+        self.open, self.pieces, self.end = chunk, [chunk.text], end
+
+    def close(self) -> list[_Chunk]:
+        """The chunks so far, the last one closed (the runs joined to it added)."""
+        if self.open is not None:
+            self.chunks.append(self.open._replace(text="".join(self.pieces), end=self.end))
+            self.open = None
+        return self.chunks
 
 
 def _spaced(chunks: list[_Chunk], chunk: _Chunk) -> bool:

@@ -102,7 +102,7 @@ def _chunks(textpage: Any) -> list[_Chunk]:
     apart, and the layout has fewer chunks to place).
 
     Cost matters (a report has thousands of text objects): the text comes in one call; PDFium's generated
-    characters (it generates only spaces and line breaks) cut it into segments; a segment whose objects' boxes
+    characters between text objects cut it into segments; a segment whose objects' boxes
     (PDFium's rectangles, one per object) follow each other on one line is one run, and only the other segments
     are split object by object, character by character.
     """
@@ -119,8 +119,10 @@ def _chunks(textpage: Any) -> list[_Chunk]:
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(page, i)) for i in range(n))
     if _CONTROL.search(text):
         text = _CONTROL.sub(" ", text)  # same length: the indices still name PDFium's characters
-    is_generated = pdfium_c.FPDFText_IsGenerated
-    cuts = [m.start() for m in _BLANK.finditer(text) if is_generated(page, m.start()) == 1]
+    # Cut where PDFium generated a character between text objects (only spaces and line breaks; it has no object).
+    # A space it generated inside one object (a wide kerning gap) has that object and stays.
+    object_of, handle = _text_object_of(), ctypes.cast(page, ctypes.c_void_p).value
+    cuts = [m.start() for m in _BLANK.finditer(text) if object_of(handle, m.start()) is None]
     reader = _Runs(page)
     for start, stop in pairwise([-1, *cuts, n]):
         start += 1

@@ -799,18 +799,38 @@ def test_encrypted_pdf(user_password: str, tmp_path: Path) -> None:
         assert "Annual report on government information disclosure." in read_document(target).normalized
 
 
-def test_pdf_reads_from_many_threads_at_once(tmp_path: Path) -> None:
-    """PDFium is not thread-safe: the readers share one lock, so threads reading PDFs get what one thread gets."""
-    from concurrent.futures import ThreadPoolExecutor
+def test_pdfium_is_called_only_under_its_lock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PDFium is not thread-safe: reading a text layer and rendering pages for OCR hold one lock; OCR itself (seconds
+    a page) runs outside it."""
+    import pypdfium2 as pdfium
 
-    paths = []
-    for k, draw in enumerate([_latin_table, _latin_text] * 4):
-        paths.append(tmp_path / f"report{k}.pdf")
-        paths[-1].write_bytes(_pdf_bytes(draw, pages=3))
-    alone = [read_document(path).normalized for path in paths]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for _ in range(3):
-            assert list(pool.map(lambda path: read_document(path).normalized, paths)) == alone
+    from extractor.documents import ocr, pdf
+    from extractor.documents.common import PDFIUM_LOCK
+
+    held: dict[str, list[bool]] = {"text page": [], "render": [], "ocr": []}
+    read_page, render = pdf._chunks, pdfium.PdfPage.render
+
+    def spy_page(textpage: object) -> object:
+        held["text page"].append(PDFIUM_LOCK.locked())
+        return read_page(textpage)
+
+    def spy_render(page: object, **kwargs: object) -> object:
+        held["render"].append(PDFIUM_LOCK.locked())
+        return render(page, **kwargs)
+
+    def engine(image: object) -> tuple[list[object], None]:
+        held["ocr"].append(PDFIUM_LOCK.locked())
+        return [], None
+
+    monkeypatch.setattr(pdf, "_chunks", spy_page)
+    monkeypatch.setattr(pdfium.PdfPage, "render", spy_render)
+    monkeypatch.setattr(ocr, "_engine", lambda: engine)
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_pdf_bytes(_latin_table, pages=2))
+    read_document(target)
+    ocr.ocr_pdf(target.read_bytes())
+    assert held == {"text page": [True, True], "render": [True, True], "ocr": [False, False]}
+    assert not PDFIUM_LOCK.locked()
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -77,10 +77,8 @@ def _engine() -> Any:
 
 def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
     """The text of every page of a PDF by OCR, and the (start, end, score) spans of doubtful boxes in it."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError as e:
-        raise OcrUnavailable("pip install 'extractor[ocr]'") from e
+    import pypdfium2 as pdfium
+
     engine = _engine()
     with PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(raw)

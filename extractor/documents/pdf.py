@@ -144,12 +144,12 @@ class _Runs:
         self.c, self.page = pdfium_c, page
         self.handle = ctypes.cast(page, ctypes.c_void_p).value
         self.x, self.y = ctypes.c_double(), ctypes.c_double()
-        self.left, self.top, self.right, self.bottom = (ctypes.c_double() for _ in range(4))
+        self.rect = tuple(ctypes.c_double() for _ in range(4))  # left, top, right, bottom
         self.box, self.matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
         self.chunks: list[_Chunk] = []
-        self.open: _Chunk | None = None  # the last chunk, while runs may still join it
-        self.pieces: list[str] = []  # its text, run by run
-        self.end = 0.0  # where its last run ends
+        # the open chunk (the last one, while runs may still join it): its start, baseline, size (0: none open),
+        # text run by run, and where its last run ends
+        self.left, self.base, self.size, self.pieces, self.end = 0.0, 0.0, 0.0, [""], 0.0
 
     def segment(self, text: str, start: int, stop: int) -> None:
         if self.one_line(start, stop):
@@ -169,9 +169,10 @@ class _Runs:
         if count <= 1:
             return True
         boxes = []
+        left, top, right, bottom = self.rect
         for k in range(count):
-            c.FPDFText_GetRect(self.page, k, self.left, self.top, self.right, self.bottom)
-            boxes.append((self.left.value, self.top.value, self.right.value, self.bottom.value))
+            c.FPDFText_GetRect(self.page, k, left, top, right, bottom)
+            boxes.append((left.value, top.value, right.value, bottom.value))
         em = max(top - bottom for _, top, _, bottom in boxes)
         return all(
             abs(b1 - b0) <= 0.3 * em and -0.3 * em <= l1 - r0 < 0.5 * em
@@ -179,41 +180,43 @@ class _Runs:
         )
 
     def run(self, text: str, start: int, stop: int) -> None:
+        """Add one run of characters: joined to the open chunk when it continues that chunk's baseline without a
+        gap, else the start of a new chunk."""
         c, page, box = self.c, self.page, self.box
-        piece = text[start:stop]
         c.FPDFText_GetCharOrigin(page, start, self.x, self.y)
         left, base = self.x.value, self.y.value
-        end = max(box.right, left) if c.FPDFText_GetLooseCharBox(page, stop - 1, box) else left
-        last = self.open
-        if last is not None:
-            if abs(base - last.y) <= 0.05 * last.size and -0.1 * last.size <= left - self.end < 0.25 * last.size:
-                self.pieces.append(piece)
-                self.end = max(self.end, end)
+        end = box.right if c.FPDFText_GetLooseCharBox(page, stop - 1, box) and box.right > left else left
+        size = self.size
+        if size:  # a chunk is open
+            if abs(base - self.base) <= 0.05 * size and -0.1 * size <= left - self.end < 0.25 * size:
+                self.pieces.append(text[start:stop])
+                if end > self.end:
+                    self.end = end
                 return
             self.close()
         scale, matrix = 1.0, self.matrix
         if c.FPDFText_GetMatrix(page, start, matrix):
             scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
-        chunk = _Chunk(piece, left, base, max(c.FPDFText_GetFontSize(page, start) * scale, 1.0), end)
-        if start > 0 and text[start - 1] == " " and not piece.startswith(" ") and _spaced(self.chunks, chunk):
-            chunk = chunk._replace(text=" " + piece)
-        self.open, self.pieces, self.end = chunk, [chunk.text], end
+        size = max(c.FPDFText_GetFontSize(page, start) * scale, 1.0)
+        piece = text[start:stop]
+        if start > 0 and text[start - 1] == " " and piece[0] != " " and self.spaced(left, base, size):
+            piece = " " + piece
+        self.left, self.base, self.size, self.pieces, self.end = left, base, size, [piece], end
+
+    def spaced(self, left: float, base: float, size: float) -> bool:
+        """Whether the space PDFium put before a chunk is one: not the gap of a fifth of an em that word processors
+        leave between Chinese and Latin letters or digits (LibreOffice's autospacing)."""
+        if not self.chunks:
+            return False
+        last = self.chunks[-1]
+        return abs(base - last.y) > 0.4 * size or left - last.end >= 0.25 * size
 
     def close(self) -> list[_Chunk]:
         """The chunks so far, the last one closed (the runs joined to it added)."""
-        if self.open is not None:
-            self.chunks.append(self.open._replace(text="".join(self.pieces), end=self.end))
-            self.open = None
+        if self.size:
+            self.chunks.append(_Chunk("".join(self.pieces), self.left, self.base, self.size, self.end))
+            self.size = 0.0
         return self.chunks
-
-
-def _spaced(chunks: list[_Chunk], chunk: _Chunk) -> bool:
-    """Whether the space PDFium put before a chunk is one: not the gap of a fifth of an em that word processors
-    leave between Chinese and Latin letters or digits (LibreOffice's autospacing)."""
-    if not chunks:
-        return False
-    last = chunks[-1]
-    return abs(chunk.y - last.y) > 0.4 * chunk.size or chunk.x - last.end >= 0.25 * chunk.size
 
 
 def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:

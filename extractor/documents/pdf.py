@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise, repeat
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -101,10 +101,11 @@ def _chunks(textpage: Any) -> list[_Chunk]:
     chunk before it when it continues that chunk's baseline without a gap (the joined text lays out as it would
     apart, and the layout has fewer chunks to place).
 
-    Cost matters (a report has thousands of text objects): the text comes in one call; PDFium's generated
-    characters between text objects cut it into segments; a segment whose objects' boxes
-    (PDFium's rectangles, one per object) follow each other on one line is one run, and only the other segments
-    are split object by object, character by character.
+    Cost matters (a report has thousands of text objects, and each call into PDFium costs about a microsecond):
+    the text comes in one call; PDFium's generated characters between text objects cut it into segments; within
+    a segment, the objects' rectangles (PDFium's, one per object) show where a group of objects following each
+    other on one line ends, and a bisection on rectangle counts finds the character where the next group starts.
+    Only blank characters are asked about one by one (whether PDFium generated them between objects).
     """
     import pypdfium2.raw as pdfium_c
 
@@ -152,32 +153,39 @@ class _Runs:
         self.left, self.base, self.size, self.pieces, self.end = 0.0, 0.0, 0.0, [""], 0.0
 
     def segment(self, text: str, start: int, stop: int) -> None:
-        if self.one_line(start, stop):
-            self.run(text, start, stop)
-            return
-        object_of = _text_object_of()
-        owners = list(map(object_of, repeat(self.handle, stop - start), range(start, stop)))
-        bounds = [0, *(i for i in range(1, len(owners)) if owners[i] != owners[i - 1]), len(owners)]
+        """Runs of a segment: its text objects grouped while each follows the one before on its line; a new group
+        where one does not (a wrapped cell's next line, the next cell)."""
+        c, page = self.c, self.page
+        count = c.FPDFText_CountRects(page, start, stop - start)
+        starts = []  # the objects (by index among the segment's rectangles) that start a group
+        if count > 1:
+            boxes = []
+            left, top, right, bottom = self.rect
+            for k in range(count):
+                c.FPDFText_GetRect(page, k, left, top, right, bottom)
+                boxes.append((left.value, top.value, right.value, bottom.value))
+            em = max(top - bottom for _, top, _, bottom in boxes)
+            starts = [
+                k
+                for k, ((_, _, r0, b0), (l1, _, _, b1)) in enumerate(pairwise(boxes), start=1)
+                if not (abs(b1 - b0) <= 0.3 * em and -0.3 * em <= l1 - r0 < 0.5 * em)
+            ]
+        bounds = [start]
+        for k in starts:
+            # where object k starts: the shortest prefix of the segment holding k + 1 rectangles (bisected; PDFium
+            # counts the rectangles of any range of characters)
+            lo, hi = bounds[-1] - start + 1, stop - start
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if c.FPDFText_CountRects(page, start, mid) > k:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            bounds.append(start + lo - 1)
+        bounds.append(stop)
         for a, b in pairwise(bounds):
-            if owners[a] is not None and not text[start + a : start + b].isspace():
-                self.run(text, start + a, start + b)
-
-    def one_line(self, start: int, stop: int) -> bool:
-        """Whether the segment's objects sit side by side on one line, each close after the one before."""
-        c = self.c
-        count = c.FPDFText_CountRects(self.page, start, stop - start)
-        if count <= 1:
-            return True
-        boxes = []
-        left, top, right, bottom = self.rect
-        for k in range(count):
-            c.FPDFText_GetRect(self.page, k, left, top, right, bottom)
-            boxes.append((left.value, top.value, right.value, bottom.value))
-        em = max(top - bottom for _, top, _, bottom in boxes)
-        return all(
-            abs(b1 - b0) <= 0.3 * em and -0.3 * em <= l1 - r0 < 0.5 * em
-            for (_, _, r0, b0), (l1, _, _, b1) in pairwise(boxes)
-        )
+            if a < b and not text[a:b].isspace():
+                self.run(text, a, b)
 
     def run(self, text: str, start: int, stop: int) -> None:
         """Add one run of characters: joined to the open chunk when it continues that chunk's baseline without a

@@ -1,9 +1,9 @@
 """PDF text layers (PDFium), laid out line by line with table cells TAB-separated; page furniture dropped.
 
 PDFium's text page lists a page's characters in content-stream order, each with the text object (one text-showing
-operation) that drew it; PDFium adds generated characters (spaces, line breaks) where it sees gaps. A run of
-characters of one text object is a chunk with its start, baseline, end and font size, and the chunks are laid out
-as lines and cells below. All PDFium calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not
+operation) that drew it; PDFium adds generated characters (spaces, line breaks) where it sees gaps. The characters
+of text objects that follow each other on one baseline without a gap make a chunk, with its start, baseline, end
+and font size (from PDFium, not estimated), and the chunks are laid out as lines and cells below. All PDFium calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not
 thread-safe).
 """
 
@@ -77,8 +77,8 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
 
 @cache
 def _text_object_of() -> Any:
-    """FPDFText_GetTextObject returning the object's address as an int (None for generated characters): cheaper
-    to compare than the pointer objects of the binding."""
+    """FPDFText_GetTextObject returning the object's address as an int, None for a character PDFium generated
+    between objects (cheaper than the binding's pointer objects)."""
     import pypdfium2.raw as pdfium_c
 
     address = ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value

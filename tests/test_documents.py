@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import itertools
 import random
 import re
@@ -384,8 +383,10 @@ def test_short_gbk_text_is_not_taken_for_korean(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def _pdf_bytes(draw: Callable[[FPDF], None], pages: int = 1) -> bytes:
+def _pdf_bytes(draw: Callable[[FPDF], None], pages: int = 1, user_password: str | None = None) -> bytes:
     pdf = FPDF()
+    if user_password is not None:
+        pdf.set_encryption(owner_password="owner-secret", user_password=user_password)  # RC4, fpdf2's default
     for _ in range(pages):
         pdf.add_page()
         draw(pdf)
@@ -402,13 +403,7 @@ def _rectangle_only(pdf: FPDF) -> None:
 
 
 def _encrypted(user_password: str) -> bytes:
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf_bytes(_latin_text))))
-    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-256")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return _pdf_bytes(_latin_text, user_password=user_password)
 
 
 def _write(name: str, data: bytes | str) -> Callable[[Path], Path]:
@@ -692,9 +687,11 @@ def test_pdf_from_the_2020_seed(tmp_path: Path) -> None:
     prose, rows = _seed_004_parts()
     target = tmp_path / "report.pdf"
     target.write_bytes(_cjk_pdf(prose, rows))
-    from pypdf import PdfReader
+    import pypdfium2 as pdfium
 
-    assert len(PdfReader(target).pages) >= 3
+    pdf = pdfium.PdfDocument(target)
+    assert len(pdf) >= 3
+    pdf.close()
     doc = read_document(target)
     assert (doc.kind, doc.encoding) == ("pdf", None)
     lines = doc.normalized.split("\n")
@@ -747,6 +744,93 @@ def test_pdf_title_on_page_one_survives_the_running_header(tmp_path: Path) -> No
     lines = read_document(target).normalized.split("\n")
     assert lines[:3] == ["广州市人民政府", "2020年政府信息公开工作年度报告", "一、总体情况"]
     assert REPORT_TITLE not in lines
+
+
+def _latin_table(pdf: FPDF) -> None:
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 7, "3. Requests received and processed", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=9)
+    with pdf.table(col_widths=(70, 25, 25, 25), first_row_as_headings=False) as table:
+        for cells in LATIN_ROWS:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.multi_cell(0, 7, "4. Reviews and lawsuits", new_x="LMARGIN", new_y="NEXT")
+
+
+LATIN_ROWS = [
+    ["New requests this year", "1382", "105", "0"],
+    # a label that wraps over three lines in its narrow cell: joined again, then its row's numbers
+    ["Carried over from last year, counted apart from the new requests of this year and reported here", "43", "7", "1"],
+    ["Total", "1425", "112", "1"],
+]
+
+
+def test_pdf_table_rows_are_tab_separated_cells(tmp_path: Path) -> None:
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_pdf_bytes(_latin_table))
+    lines = read_document(target).normalized.split("\n")
+    assert lines == [
+        "3. Requests received and processed",
+        *("\t".join(cells) for cells in LATIN_ROWS),
+        "4. Reviews and lawsuits",
+    ]
+
+
+def test_pdf_without_text_needs_ocr(tmp_path: Path) -> None:
+    from extractor.documents.common import NeedsOcr
+    from extractor.documents.pdf import _read_pdf
+
+    target = tmp_path / "scan.pdf"
+    target.write_bytes(_pdf_bytes(_rectangle_only, pages=2))
+    with pytest.raises(NeedsOcr):
+        _read_pdf(target, target.read_bytes())
+
+
+@pytest.mark.parametrize("user_password", ["", "user-secret"], ids=["owner password only", "user password"])
+def test_encrypted_pdf(user_password: str, tmp_path: Path) -> None:
+    target = tmp_path / "locked.pdf"
+    target.write_bytes(_encrypted(user_password))
+    assert b"/Encrypt" in target.read_bytes()
+    if user_password:
+        with pytest.raises(InputError, match="encrypted PDF"):
+            read_document(target)
+    else:
+        assert "Annual report on government information disclosure." in read_document(target).normalized
+
+
+def test_pdfium_is_called_only_under_its_lock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """PDFium is not thread-safe: reading a text layer and rendering pages for OCR hold one lock; OCR itself (seconds
+    a page) runs outside it."""
+    import pypdfium2 as pdfium
+
+    from extractor.documents import ocr, pdf
+    from extractor.documents.common import PDFIUM_LOCK
+
+    held: dict[str, list[bool]] = {"text page": [], "render": [], "ocr": []}
+    read_page, render = pdf._chunks, pdfium.PdfPage.render
+
+    def spy_page(textpage: object) -> object:
+        held["text page"].append(PDFIUM_LOCK.locked())
+        return read_page(textpage)
+
+    def spy_render(page: object, **kwargs: object) -> object:
+        held["render"].append(PDFIUM_LOCK.locked())
+        return render(page, **kwargs)
+
+    def engine(image: object) -> tuple[list[object], None]:
+        held["ocr"].append(PDFIUM_LOCK.locked())
+        return [], None
+
+    monkeypatch.setattr(pdf, "_chunks", spy_page)
+    monkeypatch.setattr(pdfium.PdfPage, "render", spy_render)
+    monkeypatch.setattr(ocr, "_engine", lambda: engine)
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_pdf_bytes(_latin_table, pages=2))
+    read_document(target)
+    ocr.ocr_pdf(target.read_bytes())
+    assert held == {"text page": [True, True], "render": [True, True], "ocr": [False, False]}
+    assert not PDFIUM_LOCK.locked()
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Literal
 
 Kind = Literal["txt", "html", "pdf", "docx"]
@@ -14,3 +15,7 @@ class OverLimit(Exception):
 
 class NeedsOcr(Exception):
     """A PDF has no text layer: its pages must be read by OCR."""
+
+
+# PDFium is not thread-safe: every call into it (reading text layers, rendering pages for OCR) holds this lock.
+PDFIUM_LOCK = threading.Lock()

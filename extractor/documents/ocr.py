@@ -19,6 +19,8 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from .common import PDFIUM_LOCK
+
 LOW_CONFIDENCE = 0.8  # PP-OCR's recognition score below which a box's text is doubtful
 _DPI = 200
 _NUMBER = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?%?")
@@ -75,25 +77,33 @@ def _engine() -> Any:
 
 def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
     """The text of every page of a PDF by OCR, and the (start, end, score) spans of doubtful boxes in it."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError as e:
-        raise OcrUnavailable("pip install 'extractor[ocr]'") from e
+    import pypdfium2 as pdfium
+
     engine = _engine()
-    pdf = pdfium.PdfDocument(raw)
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(raw)
+        count = len(pdf)
     parts: list[str] = []
     doubtful: list[tuple[int, int, float]] = []
     offset = 0  # where the page's text starts in the joined text
     try:
-        for page in pdf:
-            image = page.render(scale=_DPI / 72).to_numpy()
+        for index in range(count):
+            with PDFIUM_LOCK:  # rendering holds the lock; reading the image with OCR does not
+                page = pdf[index]
+                try:
+                    bitmap = page.render(scale=_DPI / 72)
+                    image = bitmap.to_numpy().copy()  # the bitmap's memory is PDFium's: freed here, in the lock
+                    bitmap.close()
+                finally:
+                    page.close()
             found, _ = engine(image)
             text, spans = layout([_box(item) for item in found or []])
             parts.append(text)
             doubtful.extend((offset + a, offset + b, s) for a, b, s in spans)
             offset += len(text) + 1
     finally:
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
     return "\n".join(parts), doubtful
 
 

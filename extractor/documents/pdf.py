@@ -1,22 +1,28 @@
-"""PDF text layers (pypdf), laid out line by line with table cells TAB-separated; page furniture dropped."""
+"""PDF text layers (PDFium), laid out line by line with table cells TAB-separated; page furniture dropped.
+
+PDFium's text page lists a page's characters in content-stream order, each with the text object (one text-showing
+operation) that drew it; PDFium adds generated characters (spaces, line breaks) where it sees gaps. The characters
+of text objects that follow each other on one baseline without a gap make a chunk, with its start, baseline, end
+and font size (from PDFium, not estimated), and the chunks are laid out as lines and cells below. All PDFium calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not
+thread-safe).
+"""
 
 from __future__ import annotations
 
-import io
-import logging
+import ctypes
 import math
 import re
-import unicodedata
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from extractor.errors import InputError
 
-from .common import NeedsOcr
+from .common import PDFIUM_LOCK, NeedsOcr
 from .html import _join_wrapped
 from .text import _one_line
 
@@ -26,7 +32,7 @@ class _Chunk(NamedTuple):
     x: float
     y: float
     size: float
-    broken: bool = False  # the text followed a newline inside one text operation: start a new line
+    end: float  # where the chunk's last character ends
 
 
 @dataclass
@@ -37,7 +43,7 @@ class _Line:
     x0: float  # where the line starts
     cell_x: float  # where its last cell starts
     y: float
-    end_x: float  # estimated end of the last chunk
+    end_x: float  # where its last chunk ends
     size: float
 
     @property
@@ -46,24 +52,22 @@ class _Line:
 
 
 def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
-    from pypdf import PdfReader
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
-    pypdf_log = logging.getLogger("pypdf")
-    level = pypdf_log.level
-    pypdf_log.setLevel(logging.ERROR)  # a broken file makes pypdf log a warning per recovered object
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(raw))
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise InputError(path, "encrypted PDF")
-            pages = [_page_lines(page) for page in reader.pages]
-    except InputError:
-        raise
-    except Exception as e:  # pypdf raises PdfReadError, but also ValueError, KeyError, zlib errors on broken files
-        raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
-    finally:
-        pypdf_log.setLevel(level)
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(raw)
+        except pdfium.PdfiumError as e:
+            if e.err_code == pdfium_c.FPDF_ERR_PASSWORD:  # an empty user password opens without asking
+                raise InputError(path, "encrypted PDF") from e
+            raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
+        try:
+            pages = [_page_lines(pdf, k) for k in range(len(pdf))]
+        except pdfium.PdfiumError as e:
+            raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
+        finally:
+            pdf.close()
     if not pages:
         raise InputError(path, "damaged PDF: no pages")
     if not any(line.strip() for page in pages for line in page):
@@ -71,43 +75,156 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
     return "\n".join("\n".join(page) for page in _strip_page_furniture(pages)), None
 
 
-def _page_lines(page: Any) -> list[str]:
-    chunks: list[_Chunk] = []
+@cache
+def _text_object_of() -> Any:
+    """FPDFText_GetTextObject returning the object's address as an int, None for a character PDFium generated
+    between objects (cheaper than the binding's pointer objects)."""
+    import pypdfium2.raw as pdfium_c
 
-    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float) -> None:
-        # pypdf reports its own line breaks as "\n" chunks; positions tell us more, so those are skipped.
-        a, b, c, d, e, f = _matmul(tm, cm)
-        scale = math.sqrt(abs(a * d - b * c)) or 1.0
-        for k, piece in enumerate(text.split("\n")):
-            if piece.strip():
-                chunks.append(_Chunk(piece, e, f, max(size * scale, 1.0), broken=k > 0))
-
-    page.extract_text(visitor_text=visit)
-    return [line.text for line in _assemble(chunks)]
+    address = ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
+    assert address is not None
+    return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
 
 
-def _matmul(m: Sequence[float], n: Sequence[float]) -> tuple[float, float, float, float, float, float]:
-    a, b, c, d, e, f = m
-    A, B, C, D, E, F = n  # the second matrix
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+def _page_lines(pdf: Any, index: int) -> list[str]:
+    page = pdf[index]
+    textpage = page.get_textpage()
+    try:
+        return [line.text for line in _assemble(_chunks(textpage))]
+    finally:
+        textpage.close()
+        page.close()
 
 
-def _width(text: str, size: float) -> float:
-    """Estimated advance of `text` in a typical font: the chunk's own glyph widths are keyed by glyph id, not char."""
-    return size * sum(_em(ch) for ch in text)
+def _chunks(textpage: Any) -> list[_Chunk]:
+    """The page's text as chunks in content-stream order: each text object's run of characters, joined to the
+    chunk before it when it continues that chunk's baseline without a gap (the joined text lays out as it would
+    apart, and the layout has fewer chunks to place).
+
+    Cost matters (a report has thousands of text objects, and each call into PDFium costs about a microsecond):
+    the text comes in one call; PDFium's generated characters between text objects cut it into segments; within
+    a segment, the objects' rectangles (PDFium's, one per object) show where a group of objects following each
+    other on one line ends, and a bisection on rectangle counts finds the character where the next group starts.
+    Only blank characters are asked about one by one (whether PDFium generated them between objects).
+    """
+    import pypdfium2.raw as pdfium_c
+
+    page = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(page)
+    if n <= 0:
+        return []
+    buffer = ctypes.create_string_buffer(2 * (n + 1))
+    got = pdfium_c.FPDFText_GetText(page, 0, n, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    text = buffer.raw[: 2 * max(got - 1, 0)].decode("utf-16-le", errors="replace")
+    if len(text) != n:  # characters outside the BMP take two UTF-16 units: read one character at a time
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(page, i)) for i in range(n))
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(" ", text)  # same length: the indices still name PDFium's characters
+    # Cut where PDFium generated a character between text objects (only spaces and line breaks; it has no object).
+    # A space it generated inside one object (a wide kerning gap) has that object and stays.
+    object_of, handle = _text_object_of(), ctypes.cast(page, ctypes.c_void_p).value
+    cuts = [m.start() for m in _BLANK.finditer(text) if object_of(handle, m.start()) is None]
+    reader = _Runs(page)
+    for start, stop in pairwise([-1, *cuts, n]):
+        start += 1
+        if start < stop and not text[start:stop].isspace():
+            reader.segment(text, start, stop)
+    return reader.close()
 
 
-_NARROW = frozenset(" .,:;!|'`ilj()[]{}")
+_BLANK = re.compile(r"[ \r\n]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _em(ch: str) -> float:
-    if ch in _NARROW:
-        return 0.3
-    if ch.isdigit():
-        return 0.55
-    if unicodedata.east_asian_width(ch) in "WF":
-        return 1.0
-    return 0.65 if ch.isupper() else 0.5
+class _Runs:
+    """Chunks of one text page, built segment by segment; the ctypes out-parameters are made once."""
+
+    def __init__(self, page: Any) -> None:
+        import pypdfium2.raw as pdfium_c
+
+        self.c, self.page = pdfium_c, page
+        self.handle = ctypes.cast(page, ctypes.c_void_p).value
+        self.x, self.y = ctypes.c_double(), ctypes.c_double()
+        self.rect = tuple(ctypes.c_double() for _ in range(4))  # left, top, right, bottom
+        self.box, self.matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
+        self.chunks: list[_Chunk] = []
+        # the open chunk (the last one, while runs may still join it): its start, baseline, size (0: none open),
+        # text run by run, and where its last run ends
+        self.left, self.base, self.size, self.pieces, self.end = 0.0, 0.0, 0.0, [""], 0.0
+
+    def segment(self, text: str, start: int, stop: int) -> None:
+        """Runs of a segment: its text objects grouped while each follows the one before on its line; a new group
+        where one does not (a wrapped cell's next line, the next cell)."""
+        c, page = self.c, self.page
+        count = c.FPDFText_CountRects(page, start, stop - start)
+        starts = []  # the objects (by index among the segment's rectangles) that start a group
+        if count > 1:
+            boxes = []
+            left, top, right, bottom = self.rect
+            for k in range(count):
+                c.FPDFText_GetRect(page, k, left, top, right, bottom)
+                boxes.append((left.value, top.value, right.value, bottom.value))
+            em = max(top - bottom for _, top, _, bottom in boxes)
+            starts = [
+                k
+                for k, ((_, _, r0, b0), (l1, _, _, b1)) in enumerate(pairwise(boxes), start=1)
+                if not (abs(b1 - b0) <= 0.3 * em and -0.3 * em <= l1 - r0 < 0.5 * em)
+            ]
+        bounds = [start]
+        for k in starts:
+            # where object k starts: the shortest prefix of the segment holding k + 1 rectangles (bisected; PDFium
+            # counts the rectangles of any range of characters)
+            lo, hi = bounds[-1] - start + 1, stop - start
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if c.FPDFText_CountRects(page, start, mid) > k:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            bounds.append(start + lo - 1)
+        bounds.append(stop)
+        for a, b in pairwise(bounds):
+            if a < b and not text[a:b].isspace():
+                self.run(text, a, b)
+
+    def run(self, text: str, start: int, stop: int) -> None:
+        """Add one run of characters: joined to the open chunk when it continues that chunk's baseline without a
+        gap, else the start of a new chunk."""
+        c, page, box = self.c, self.page, self.box
+        c.FPDFText_GetCharOrigin(page, start, self.x, self.y)
+        left, base = self.x.value, self.y.value
+        end = box.right if c.FPDFText_GetLooseCharBox(page, stop - 1, box) and box.right > left else left
+        size = self.size
+        if size:  # a chunk is open
+            if abs(base - self.base) <= 0.05 * size and -0.1 * size <= left - self.end < 0.25 * size:
+                self.pieces.append(text[start:stop])
+                if end > self.end:
+                    self.end = end
+                return
+            self.close()
+        scale, matrix = 1.0, self.matrix
+        if c.FPDFText_GetMatrix(page, start, matrix):
+            scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+        size = max(c.FPDFText_GetFontSize(page, start) * scale, 1.0)
+        piece = text[start:stop]
+        if start > 0 and text[start - 1] == " " and piece[0] != " " and self.spaced(left, base, size):
+            piece = " " + piece
+        self.left, self.base, self.size, self.pieces, self.end = left, base, size, [piece], end
+
+    def spaced(self, left: float, base: float, size: float) -> bool:
+        """Whether the space PDFium put before a chunk is one: not the gap of a fifth of an em that word processors
+        leave between Chinese and Latin letters or digits (LibreOffice's autospacing)."""
+        if not self.chunks:
+            return False
+        last = self.chunks[-1]
+        return abs(base - last.y) > 0.4 * size or left - last.end >= 0.25 * size
+
+    def close(self) -> list[_Chunk]:
+        """The chunks so far, the last one closed (the runs joined to it added)."""
+        if self.size:
+            self.chunks.append(_Chunk("".join(self.pieces), self.left, self.base, self.size, self.end))
+            self.size = 0.0
+        return self.chunks
 
 
 def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
@@ -119,7 +236,7 @@ def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
     lines: list[_Line] = []
     for chunk in chunks:
         last = lines[-1] if lines else None
-        if last is None or chunk.broken:
+        if last is None:
             lines.append(_new_line(chunk))
         elif abs(chunk.y - last.y) <= 0.4 * chunk.size:
             _extend_line(last, chunk)
@@ -134,7 +251,7 @@ def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
 
 def _new_line(chunk: _Chunk) -> _Line:
     text = chunk.text.strip(" ")
-    return _Line([text], chunk.x, chunk.x, chunk.y, chunk.x + _width(text, chunk.size), chunk.size)
+    return _Line([text], chunk.x, chunk.x, chunk.y, chunk.end, chunk.size)
 
 
 def _taller_neighbour(last: _Line, chunk: _Chunk) -> bool:
@@ -144,7 +261,7 @@ def _taller_neighbour(last: _Line, chunk: _Chunk) -> bool:
 
 
 def _extend_line(line: _Line, chunk: _Chunk) -> None:
-    # pypdf starts a chunk with a space when it saw a gap before it; a chunk without one continues the text.
+    # A chunk starts with a space when PDFium saw a gap before it; a chunk without one continues the text.
     text = chunk.text.lstrip(" ")
     gap = chunk.x - line.end_x
     if gap > 2 * chunk.size or (gap > 0.8 * chunk.size and chunk.text.startswith(" ")):
@@ -153,7 +270,7 @@ def _extend_line(line: _Line, chunk: _Chunk) -> None:
         line.y = chunk.y
     else:
         line.cells[-1] += chunk.text
-    line.end_x = max(line.end_x, chunk.x + _width(text, chunk.size))
+    line.end_x = max(line.end_x, chunk.end)
 
 
 def _merge_wrapped_cell(lines: list[_Line], chunk: _Chunk) -> bool:
@@ -181,7 +298,7 @@ def _merge_wrapped_cell(lines: list[_Line], chunk: _Chunk) -> bool:
     keep.cells[-1] = merged
     del lines[top + 1 :]
     keep.cells.append(chunk.text.strip(" "))
-    keep.cell_x, keep.y, keep.end_x = chunk.x, chunk.y, chunk.x + _width(chunk.text, chunk.size)
+    keep.cell_x, keep.y, keep.end_x = chunk.x, chunk.y, chunk.end
     return True
 
 

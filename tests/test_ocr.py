@@ -1,7 +1,7 @@
 """OCR for PDFs without a text layer: the layout of text boxes into rows, and a scan made in the test from the
-2020 seed's 表三 (rendered to 300 dpi images, so the PDF has no text layer) read back with no wrong value and most
-of the text layer's accepted values: a row where OCR dropped a box is left unread, and every cell of an identity a
-misread breaks becomes a candidate (the aim of 0.95 of the text layer's values is not reached yet)."""
+2020 seed's 表三 (rendered to 300 dpi images, so the PDF has no text layer) read back with every one of the text
+layer's accepted values (147 of 147, measured) and no wrong value: a row where OCR dropped a box is left unread,
+and every cell of an identity a misread breaks becomes a candidate, never a wrong value."""
 
 from __future__ import annotations
 
@@ -69,14 +69,18 @@ def test_a_scanned_table_reads_as_its_text_layer(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="PDF has no text layer; it needs OCR first"):
         read_document(scan_pdf, ocr="never")
 
-    def accepted(path: Path) -> dict[str, object]:
+    def accepted(path: Path) -> tuple[dict[str, object], set[str]]:
         record = process(path, Engine("rules"))
-        return {c: q.value for c, q in record.indicators.items() if c.startswith("requests.") and not q.derived}
+        values = {c: q.value for c, q in record.indicators.items() if c.startswith("requests.") and not q.derived}
+        return values, {c for f in record.findings if f.check == "ocr.low_confidence" for c in f.cells}
 
-    expected, got = accepted(text_pdf), accepted(scan_pdf)
+    (expected, none), (got, flagged) = accepted(text_pdf), accepted(scan_pdf)
+    assert not none
+    # lone "0"s in narrow cells are read with scores under LOW_CONFIDENCE: kept, and every value read from them flagged
+    assert flagged and flagged <= got.keys(), flagged
     assert len(expected) >= 100
     same = sum(got.get(code) == value for code, value in expected.items())
-    assert same / len(expected) >= 0.75, {c: (v, got.get(c)) for c, v in expected.items() if got.get(c) != v}
+    assert same == len(expected), {c: (v, got.get(c)) for c, v in expected.items() if got.get(c) != v}
     wrong = {c: (expected.get(c), v) for c, v in got.items() if v is not None and v != expected.get(c)}
     assert not wrong, wrong  # a misread cell is left unread or made a candidate, never a wrong value
 

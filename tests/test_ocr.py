@@ -45,6 +45,46 @@ def test_wrapped_label_fragments_join_their_row_and_never_another() -> None:
     assert text[start:end] == "2" and start == text.index("\t2\n") + 1 and score == 0.5
 
 
+def test_a_narrow_cell_wrapped_over_many_lines_joins_one_row() -> None:
+    """A label in a narrow column, two characters a line: its first line opens it beside or above the row's numbers,
+    and every line under it in its column joins that row, however far down the cell runs, up to the next row."""
+    boxes = [
+        _box(10, 100, "2.其他"), _box(200, 100, "1"), _box(260, 100, "0"), _box(320, 100, "1"),
+        *[_box(10, 100 + 22 * k, text) for k, text in enumerate(["法律", "行政", "法规", "禁止", "公开"], 1)],
+        _box(10, 240, "3.危"), _box(200, 240, "3"), _box(260, 240, "0"), _box(320, 240, "3"),
+        _box(10, 262, "及三"),
+    ]  # fmt: skip
+    assert layout(boxes)[0].splitlines() == ["2.其他法律行政法规禁止公开\t1\t0\t1", "3.危及三\t3\t0\t3"]
+    # the first line of a label above the row's numbers: the line between it and the numbers joins the row too
+    boxes = [
+        _box(10, 100, "2.其他法"), _box(10, 122, "律行政法"),
+        _box(10, 144, "规禁止公"), _box(200, 140, "86"), _box(260, 140, "6"), _box(320, 140, "97"),
+        _box(10, 166, "开"),
+    ]  # fmt: skip
+    assert layout(boxes)[0].splitlines() == ["2.其他法律行政法规禁止公开\t86\t6\t97"]
+
+
+def test_label_columns_are_read_apart() -> None:
+    """A merged group cell ("(三)不予公开", wrapped) left of its first item's label: each label cell is read down its
+    own column and the two are cells of the row, not one line read across both."""
+    boxes = [
+        _box(10, 100, "(三"), _box(70, 100, "1.属于"), _box(200, 100, "2"), _box(260, 100, "0"), _box(320, 100, "2"),
+        _box(10, 122, "）不"), _box(70, 122, "国家"),
+        _box(10, 144, "予公"), _box(70, 144, "秘密"),
+    ]  # fmt: skip
+    assert layout(boxes)[0].splitlines() == ["(三）不予公\t1.属于国家秘密\t2\t0\t2"]
+
+
+def test_a_cell_continued_from_the_page_before_joins_no_row() -> None:
+    """Lines at the top of a page that open no label end a cell begun on the page before: they stay text, never
+    joined to the page's first row."""
+    boxes = [
+        _box(10, 60, "他情形)"),
+        _box(10, 100, "(三)不予公开"), _box(200, 100, "2"), _box(260, 100, "0"), _box(320, 100, "2"),
+    ]  # fmt: skip
+    assert layout(boxes)[0].splitlines() == ["他情形)", "(三)不予公开\t2\t0\t2"]
+
+
 def test_a_text_line_stays_text() -> None:
     text, _ = layout([_box(10, 10, "本机关全年主动公开政府信息", width=300), _box(312, 10, "624条", width=60)])
     assert text == "本机关全年主动公开政府信息624条\n"

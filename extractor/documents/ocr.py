@@ -4,8 +4,12 @@ table rows TAB-separated.
 
 Laying out: boxes are grouped into visual lines by their vertical centres. A line holding two or more boxes that
 are bare numbers is a table row; the label fragments a cell wrapped onto the lines above and below it (short
-boxes left of the row's first number, "1.属于" / "国家" / "秘密") are joined to the row they sit nearest to, so a
-label's words never end up beside another row's numbers. Every other line is text.
+boxes left of the row's first number, "1.属于" / "国家" / "秘密") are joined to their row: a fragment opening a
+label to the row at or below it, a fragment right under another in its column to that one's row (a narrow cell
+wrapped over many lines), any other to the row above, never to a row below (the end of a cell begun on the page
+before stays text), so a label's words never end up beside another row's numbers. A row's label boxes are read
+column by column, a merged group cell ("(三)不予公开") apart from its item's label, each a TAB-separated cell as a
+text layer gives them. Every other line is text.
 
 Each box's recognition score is kept: spans of the text read with a score under :data:`LOW_CONFIDENCE` are
 returned with it, and the pipeline flags every value read from such a span. The engine drops no box for its score
@@ -125,16 +129,20 @@ def layout(boxes: list[_Box]) -> tuple[str, list[tuple[int, int, float]]]:
     for line in lines:
         line.boxes.sort(key=lambda b: b.x0)
     rows = [line for line in lines if line.table_row]
+    # every label box placed so far with its row: a row's own label boxes, then the fragments joined to it
+    placed = [(b, row) for row in rows for b in row.boxes if b.x1 < _first_number(row)]
     kept: list[_Line] = []
     for line in lines:
         if line.table_row:
             kept.append(line)
             continue
-        host = _host(line, rows)
-        if host is not None:
-            host.label.extend(line.boxes)
-        else:
+        hosts = _hosts(line, rows, placed)
+        if hosts is None:
             kept.append(line)
+            continue
+        for b, host in zip(line.boxes, hosts, strict=True):
+            host.label.append(b)
+            placed.append((b, host))
     out: list[str] = []
     spans: list[tuple[int, int, float]] = []
     pos = 0
@@ -153,28 +161,68 @@ def layout(boxes: list[_Box]) -> tuple[str, list[tuple[int, int, float]]]:
     return "".join(out), spans
 
 
-def _host(line: _Line, rows: list[_Line]) -> _Line | None:
-    """The table row a line of short label fragments belongs to: the nearest row whose first number lies right of
-    every fragment, within a line and a half of it."""
+def _first_number(row: _Line) -> float:
+    return min(b.x0 for b in row.boxes if b.number)
+
+
+def _hosts(line: _Line, rows: list[_Line], placed: list[tuple[_Box, _Line]]) -> list[_Line] | None:
+    """The table row each box of a line of short label fragments belongs to (a line may hold fragments of several
+    label columns), or None when one of them belongs to none: the line is text then."""
     if not rows or any(len(b.text) > 16 for b in line.boxes):
         return None
-    right = max(b.x1 for b in line.boxes)
-    # A fragment that opens a label ("二、", "(三)", "4.") is the first line of the row at or below it (a label
-    # centred in its cell starts above the row's numbers); any other fragment continues the label of the row above.
-    height = max(b.y1 - b.y0 for b in line.boxes)
-    below = [r for r in rows if r.yc >= line.yc - height / 2]
-    above = [r for r in rows if r.yc < line.yc]
-    if _OPENS_LABEL.match(line.boxes[0].text) and below:
-        near = min(below, key=lambda r: r.yc)
-    elif above:
-        near = max(above, key=lambda r: r.yc)
+    hosts = []
+    for b in line.boxes:
+        host = _host(b, rows, placed)
+        if host is None:
+            return None
+        hosts.append(host)
+    return hosts
+
+
+def _host(b: _Box, rows: list[_Line], placed: list[tuple[_Box, _Line]]) -> _Line | None:
+    """The table row a label fragment belongs to, one whose first number lies right of it.
+
+    A fragment that opens a label ("二、", "(三)", "4.") is the first line of the row at or below it (a label
+    centred in its cell starts above the row's numbers), within two and a half lines of it. Any other fragment
+    continues the label line right above it in its column (overlapping it across, less than a line's height above,
+    no row between them), so every line of a narrow cell wrapped over many lines joins the row its first line
+    joined; failing that, it continues the label of the row above, within two and a half lines. A fragment above
+    a page's first row that opens no label (the end of a cell begun on the page before, a header) joins no row."""
+    if _OPENS_LABEL.match(b.text):
+        below = [r for r in rows if r.yc >= b.yc - (b.y1 - b.y0) / 2]
+        above = [r for r in rows if r.yc < b.yc]
+        if below:
+            near = min(below, key=lambda r: r.yc)
+        elif above:
+            near = max(above, key=lambda r: r.yc)
+        else:
+            return None
     else:
-        near = min(rows, key=lambda r: abs(r.yc - line.yc))
-    first_number = min(b.x0 for b in near.boxes if b.number)
-    height = max(b.y1 - b.y0 for b in near.boxes)
-    if right < first_number and abs(near.yc - line.yc) <= 2.5 * height:
+        chained = _continued(b, rows, placed)
+        if chained is not None:
+            return chained if b.x1 < _first_number(chained) else None
+        above = [r for r in rows if r.yc < b.yc]
+        if not above:
+            return None
+        near = max(above, key=lambda r: r.yc)
+    row_height = max(r.y1 - r.y0 for r in near.boxes)
+    if b.x1 < _first_number(near) and abs(near.yc - b.yc) <= 2.5 * row_height:
         return near
     return None
+
+
+def _continued(b: _Box, rows: list[_Line], placed: list[tuple[_Box, _Line]]) -> _Line | None:
+    """The row of the label line right above a fragment in its column, if there is one and no row lies between."""
+    height = b.y1 - b.y0
+    over = [
+        (a, row) for a, row in placed if a.yc < b.yc and b.y0 - a.y1 <= height and min(a.x1, b.x1) > max(a.x0, b.x0)
+    ]
+    if not over:
+        return None
+    a, row = max(over, key=lambda pair: pair[0].y1)
+    if any(a.yc < r.yc < b.yc for r in rows if r is not row):
+        return None
+    return row
 
 
 def _cells(line: _Line) -> list[tuple[str, float]]:
@@ -183,12 +231,26 @@ def _cells(line: _Line) -> list[tuple[str, float]]:
         text = "".join(b.text for b in line.boxes) if _tight(line.boxes) else "\t".join(b.text for b in line.boxes)
         return [(text, min(b.score for b in line.boxes))]
     first_number = min(i for i, b in enumerate(line.boxes) if b.number)
-    label_boxes = sorted(line.label + line.boxes[:first_number], key=lambda b: (b.yc, b.x0))
-    cells: list[tuple[str, float]] = []
-    if label_boxes:
-        cells.append(("".join(b.text for b in label_boxes), min(b.score for b in label_boxes)))
+    cells = [
+        ("".join(b.text for b in column), min(b.score for b in column))
+        for column in _label_columns(line.label + line.boxes[:first_number])
+    ]
     cells.extend((b.text, b.score) for b in line.boxes[first_number:])
     return cells
+
+
+def _label_columns(boxes: list[_Box]) -> list[list[_Box]]:
+    """A row's label boxes as the label cells they were printed in, left to right, each cell's lines top to bottom:
+    boxes overlapping across are one cell's (a merged group cell "(三)不予公开" left of "1.属于国家秘密" is read
+    apart from it, not line by line across both)."""
+    columns: list[tuple[float, float, list[_Box]]] = []
+    for b in sorted(boxes, key=lambda b: b.x0):
+        if columns and b.x0 < columns[-1][1]:
+            x0, x1, column = columns[-1]
+            columns[-1] = (x0, max(x1, b.x1), [*column, b])
+        else:
+            columns.append((b.x0, b.x1, [b]))
+    return [sorted(column, key=lambda b: (b.yc, b.x0)) for _, _, column in columns]
 
 
 def _tight(boxes: list[_Box]) -> bool:

@@ -85,6 +85,19 @@ def test_a_cell_continued_from_the_page_before_joins_no_row() -> None:
     assert layout(boxes)[0].splitlines() == ["他情形)", "(三)不予公开\t2\t0\t2"]
 
 
+def test_a_label_line_read_as_two_boxes_stays_one() -> None:
+    """OCR split a label's first line ("3.危及" and a quote mark it read apart, a little higher on a skewed page):
+    the quote goes with the box it follows, to that box's row, in reading order."""
+    boxes = [
+        _box(10, 100, "3.危及", width=60), _box(72, 98, "“", width=10, score=0.46),
+        _box(10, 124, "三安全一"), _box(200, 125, "12"), _box(260, 125, "4"), _box(320, 125, "16"),
+        _box(10, 148, "稳定”"),
+    ]  # fmt: skip
+    text, doubtful = layout(boxes)
+    assert text.splitlines() == ["3.危及“三安全一稳定”\t12\t4\t16"]
+    assert [text[a:b] for a, b, _ in doubtful] == ["3.危及“三安全一稳定”"]
+
+
 def test_a_text_line_stays_text() -> None:
     text, _ = layout([_box(10, 10, "本机关全年主动公开政府信息", width=300), _box(312, 10, "624条", width=60)])
     assert text == "本机关全年主动公开政府信息624条\n"

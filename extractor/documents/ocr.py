@@ -170,9 +170,12 @@ def _hosts(line: _Line, rows: list[_Line], placed: list[tuple[_Box, _Line]]) -> 
     label columns), or None when one of them belongs to none: the line is text then."""
     if not rows or any(len(b.text) > 16 for b in line.boxes):
         return None
-    hosts = []
-    for b in line.boxes:
-        host = _host(b, rows, placed)
+    hosts: list[_Line] = []
+    for i, b in enumerate(line.boxes):
+        if i and _tight(line.boxes[i - 1 : i + 1]) and b.x1 < _first_number(hosts[-1]):
+            host: _Line | None = hosts[-1]  # the rest of the text line its left neighbour began ("3.危及" "“")
+        else:
+            host = _host(b, rows, placed)
         if host is None:
             return None
         hosts.append(host)
@@ -241,16 +244,27 @@ def _cells(line: _Line) -> list[tuple[str, float]]:
 
 def _label_columns(boxes: list[_Box]) -> list[list[_Box]]:
     """A row's label boxes as the label cells they were printed in, left to right, each cell's lines top to bottom:
-    boxes overlapping across are one cell's (a merged group cell "(三)不予公开" left of "1.属于国家秘密" is read
+    boxes overlapping across (or less than half a character apart) are one cell's (a merged group cell "(三)不予公开" left of "1.属于国家秘密" is read
     apart from it, not line by line across both)."""
     columns: list[tuple[float, float, list[_Box]]] = []
     for b in sorted(boxes, key=lambda b: b.x0):
-        if columns and b.x0 < columns[-1][1]:
+        if columns and b.x0 < columns[-1][1] + (b.y1 - b.y0) / 2:  # overlapping, or a line OCR split in two
             x0, x1, column = columns[-1]
             columns[-1] = (x0, max(x1, b.x1), [*column, b])
         else:
             columns.append((b.x0, b.x1, [b]))
-    return [sorted(column, key=lambda b: (b.yc, b.x0)) for _, _, column in columns]
+    return [_reading_order(column) for _, _, column in columns]
+
+
+def _reading_order(boxes: list[_Box]) -> list[_Box]:
+    """Boxes top to bottom by text line (centres within half a box's height), each line left to right."""
+    lines: list[list[_Box]] = []
+    for b in sorted(boxes, key=lambda b: b.yc):
+        if lines and b.yc - lines[-1][0].yc <= (b.y1 - b.y0) / 2:
+            lines[-1].append(b)
+        else:
+            lines.append([b])
+    return [b for line in lines for b in sorted(line, key=lambda b: b.x0)]
 
 
 def _tight(boxes: list[_Box]) -> bool:

@@ -2,6 +2,11 @@
 whose wheel carries its models: nothing is downloaded at run time), and the text boxes laid out again as lines,
 table rows TAB-separated.
 
+Before laying out, a page's boxes are turned back by its skew (the median slope of its wide boxes: on a sheet fed
+two degrees crooked a row's last number sits a row higher than its label), and a box the detector framed at a tilt
+to the page's lines (a lone narrow digit, framed along its stroke: "1" read as "7") is read again upright; two
+readings that differ leave the box doubtful.
+
 Laying out: boxes are grouped into visual lines by their vertical centres. A line holding two or more boxes that
 are bare numbers is a table row; the label fragments a cell wrapped onto the lines above and below it (short
 boxes left of the row's first number, "1.属于" / "国家" / "秘密") are joined to their row: a fragment opening a
@@ -20,6 +25,7 @@ PP-OCR's text-direction classifier, which turned lone digits upside down ("6" re
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +33,8 @@ from itertools import pairwise
 from typing import Any
 
 LOW_CONFIDENCE = 0.8  # PP-OCR's recognition score below which a box's text is doubtful
+_TILT = 5.0  # degrees: a box framed at more than this tilt is read again upright
+_DISAGREE = 0.5  # the score of a box whose two readings differ
 _DPI = 200
 _NUMBER = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?%?")
 _OPENS_LABEL = re.compile(r"[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
@@ -95,7 +103,7 @@ def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
         for page in pdf:
             image = page.render(scale=_DPI / 72).to_numpy()
             found, _ = engine(image)
-            text, spans = layout([_box(item) for item in found or []])
+            text, spans = layout(_page_boxes(engine, image, found or []))
             parts.append(text)
             doubtful.extend((offset + a, offset + b, s) for a, b, s in spans)
             offset += len(text) + 1
@@ -104,9 +112,58 @@ def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
     return "\n".join(parts), doubtful
 
 
-def _box(item: Any) -> _Box:
+def _page_boxes(engine: Any, image: Any, found: list[Any]) -> list[_Box]:
+    """A page's boxes as the layout reads them: tilted frames read again, and every box turned by the page's skew,
+    so that a row's label and its last number (a skew of two degrees lifts one over a row's height above the other
+    across an A4 table) share a line again."""
+    skew = _skew(found)
+    return [_box(item, skew) for item in _reread_tilted(engine, image, found, skew)]
+
+
+def _angle(quad: Any) -> float:
+    """The slope of a box's top edge, in degrees (y grows downwards)."""
+    (ax, ay), (bx, by) = quad[0], quad[1]
+    return math.degrees(math.atan2(by - ay, bx - ax))
+
+
+def _skew(found: list[Any]) -> float:
+    """A page's skew: the median slope of its wide boxes (three times as wide as high, whose frames follow the
+    text line; a lone digit's frame may not), or 0 when it has none."""
+    angles = []
+    for quad, _, _ in found:
+        xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+        if max(xs) - min(xs) >= 3 * (max(ys) - min(ys)):
+            angles.append(_angle(quad))
+    return sorted(angles)[len(angles) // 2] if angles else 0.0
+
+
+def _reread_tilted(engine: Any, image: Any, found: list[Any], skew: float = 0.0) -> list[Any]:
+    """Boxes the detector framed at a tilt to the page's lines (over :data:`_TILT` degrees: a lone narrow digit on a
+    skewed page, whose frame can lie along the digit's stroke, so that its crop shows a "1" as a "7") read again
+    from their upright bounding rectangle. The upright reading is kept when it scores higher; when the two readings
+    differ, the box's score is at most :data:`_DISAGREE`, so any value read from it is flagged."""
+    out = []
+    for quad, text, score in found:
+        if abs(_angle(quad) - skew) > _TILT:
+            # the bounding rectangle, unpadded: a margin takes in the cell's rules, which the recogniser reads as ""
+            xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+            crop = image[max(0, int(min(ys))) : int(max(ys)) + 1, max(0, int(min(xs))) : int(max(xs)) + 1]
+            again, _ = engine(crop, use_det=False, use_cls=False, use_rec=True)
+            if again:
+                text2, score2 = str(again[0][0]), float(again[0][1])
+                if text2.strip() != str(text).strip():
+                    text, score = (text2, score2) if score2 > score else (text, score)
+                    score = min(score, _DISAGREE)
+        out.append((quad, text, score))
+    return out
+
+
+def _box(item: Any, skew: float = 0.0) -> _Box:
+    """One OCR result as a box, its corners turned back by the page's skew (degrees)."""
     quad, text, score = item
-    xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+    cos, sin = math.cos(math.radians(skew)), math.sin(math.radians(skew))
+    xs = [x * cos + y * sin for x, y in quad]
+    ys = [y * cos - x * sin for x, y in quad]
     text = str(text).strip()
     if _DIGITISH.fullmatch(text) and len(text) <= 12:
         text = text.translate(_AS_DIGITS)  # a doubtful reading: its score stays as OCR gave it

@@ -229,7 +229,7 @@ def _hosts(line: _Line, rows: list[_Line], placed: list[tuple[_Box, _Line]]) -> 
         return None
     hosts: list[_Line] = []
     for i, b in enumerate(line.boxes):
-        if i and _tight(line.boxes[i - 1 : i + 1]) and b.x1 < _first_number(hosts[-1]):
+        if i and _adjoins(line.boxes[i - 1].x1, b) and b.x1 < _first_number(hosts[-1]):
             host: _Line | None = hosts[-1]  # the rest of the text line its left neighbour began ("3.危及" "“")
         else:
             host = _host(b, rows, placed)
@@ -286,7 +286,8 @@ def _continued(b: _Box, rows: list[_Line], placed: list[tuple[_Box, _Line]]) -> 
 
 
 def _cells(line: _Line) -> list[tuple[str, float]]:
-    """A line's cells: for a table row, its label (own and wrapped fragments, top to bottom) then each box."""
+    """A line's cells: for a table row, its label cells (its own and wrapped fragments, column by column) then each
+    box."""
     if not line.table_row:
         text = "".join(b.text for b in line.boxes) if _tight(line.boxes) else "\t".join(b.text for b in line.boxes)
         return [(text, min(b.score for b in line.boxes))]
@@ -301,16 +302,21 @@ def _cells(line: _Line) -> list[tuple[str, float]]:
 
 def _label_columns(boxes: list[_Box]) -> list[list[_Box]]:
     """A row's label boxes as the label cells they were printed in, left to right, each cell's lines top to bottom:
-    boxes overlapping across (or less than half a character apart) are one cell's (a merged group cell "(三)不予公开" left of "1.属于国家秘密" is read
-    apart from it, not line by line across both)."""
+    boxes overlapping across (or a line OCR split in two) are one cell's, so a merged group cell "(三)不予公开" left
+    of "1.属于国家秘密" is read apart from it, not line by line across both."""
     columns: list[tuple[float, float, list[_Box]]] = []
     for b in sorted(boxes, key=lambda b: b.x0):
-        if columns and b.x0 < columns[-1][1] + (b.y1 - b.y0) / 2:  # overlapping, or a line OCR split in two
+        if columns and _adjoins(columns[-1][1], b):
             x0, x1, column = columns[-1]
             columns[-1] = (x0, max(x1, b.x1), [*column, b])
         else:
             columns.append((b.x0, b.x1, [b]))
     return [_reading_order(column) for _, _, column in columns]
+
+
+def _adjoins(right: float, b: _Box) -> bool:
+    """A box starting less than half a character right of ``right`` (or overlapping it): the same cell's text."""
+    return b.x0 - right < (b.y1 - b.y0) / 2
 
 
 def _reading_order(boxes: list[_Box]) -> list[_Box]:

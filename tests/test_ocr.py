@@ -151,6 +151,27 @@ def test_a_box_framed_at_a_tilt_is_read_again_upright() -> None:
     assert digit.score < LOW_CONFIDENCE and label.score == 1.0
 
 
+def test_single_digits_framed_as_one_number_are_detected_again() -> None:
+    """表四's fifteen narrow cells of one digit each, framed as one box "10146" five digits wide over four heights
+    each: the strip is detected again (padded to twice the scale) and its digits become cells; a box of the line
+    below, taken in by the strip's margin, is no part of them."""
+    numpy = pytest.importorskip("numpy")
+    image = numpy.full((400, 1000, 3), 255, dtype=numpy.uint8)
+    seen: list[tuple[int, ...]] = []
+
+    def detector(strip: Any, **kwargs: Any) -> tuple[list[Any], list[float]]:
+        seen.append(strip.shape)
+        pad = (strip.shape[0] - 41) // 2  # the strip: 41 rows, from half a height above the box to half below
+        digits = [(_turned(10 + 80 * k, 10 + pad, 12, 20, 0), d, 0.9) for k, d in enumerate("10146")]
+        return [*digits, (_turned(10, 45 + pad, 200, 20, 0), "五、存在的主要问题", 0.99)], [0.1]
+
+    found = [(_turned(100, 100, 332, 20, 0), "10146", 0.98)]
+    boxes = _page_boxes(detector, image, found)
+    assert seen == [(367, 353, 3)]
+    assert [(b.text, round(b.x0)) for b in boxes] == [("1", 100), ("0", 180), ("1", 260), ("4", 340), ("6", 420)]
+    assert layout(boxes)[0] == "1\t0\t1\t4\t6\n"
+
+
 def test_a_text_line_stays_text() -> None:
     text, _ = layout([_box(10, 10, "本机关全年主动公开政府信息", width=300), _box(312, 10, "624条", width=60)])
     assert text == "本机关全年主动公开政府信息624条\n"

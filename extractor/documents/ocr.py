@@ -4,8 +4,9 @@ table rows TAB-separated.
 
 Before laying out, a page's boxes are turned back by its skew (the median slope of its wide boxes: on a sheet fed
 two degrees crooked a row's last number sits a row higher than its label), and a box the detector framed at a tilt
-to the page's lines (a lone narrow digit, framed along its stroke: "1" read as "7") is read again upright; two
-readings that differ leave the box doubtful.
+to the page's lines (a lone narrow digit, framed along its stroke: "1" read as "7") is read again upright, and a
+box of digits spread over several cells (表四's single digits framed as one "101465002710001") is detected again at
+twice the scale; two readings that differ leave the box doubtful.
 
 Laying out: boxes are grouped into visual lines by their vertical centres. A line holding two or more boxes that
 are bare numbers is a table row; the label fragments a cell wrapped onto the lines above and below it (short
@@ -35,6 +36,7 @@ from typing import Any
 LOW_CONFIDENCE = 0.8  # PP-OCR's recognition score below which a box's text is doubtful
 _TILT = 5.0  # degrees: a box framed at more than this tilt is read again upright
 _DISAGREE = 0.5  # the score of a box whose two readings differ
+_SPREAD = 1.5  # heights a digit: a box of digits wider than this is several cells' digits framed as one
 _DPI = 200
 _NUMBER = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?%?")
 _OPENS_LABEL = re.compile(r"[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
@@ -117,7 +119,44 @@ def _page_boxes(engine: Any, image: Any, found: list[Any]) -> list[_Box]:
     so that a row's label and its last number (a skew of two degrees lifts one over a row's height above the other
     across an A4 table) share a line again."""
     skew = _skew(found)
-    return [_box(item, skew) for item in _reread_tilted(engine, image, found, skew)]
+    found = _split_spread(engine, image, _reread_tilted(engine, image, found, skew))
+    return [_box(item, skew) for item in found]
+
+
+def _split_spread(engine: Any, image: Any, found: list[Any]) -> list[Any]:
+    """A box of digits spread wider than one number is printed (over :data:`_SPREAD` heights a digit: the single
+    digits of 表四's fifteen narrow cells, framed as one "101465002710001") detected again at twice the scale, where
+    the detector frames each cell's digits apart; kept as they are when it does not. Digits that differ from the
+    first reading leave every new box doubtful."""
+    import numpy  # with the engine
+
+    out: list[Any] = []
+    for quad, text, score in found:
+        xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+        height = max(ys) - min(ys)
+        digits = str(text).strip()
+        if not (digits.isdigit() and len(digits) >= 3 and max(xs) - min(xs) > _SPREAD * height * len(digits)):
+            out.append((quad, text, score))
+            continue
+        top, left = max(0, int(min(ys) - height / 2)), max(0, int(min(xs) - height / 2))
+        strip = image[top : int(max(ys) + height / 2) + 1, left : int(max(xs) + height / 2) + 1]
+        # the detector scales an image to 736 pixels on its short side: a strip padded to 368 rows is read at twice
+        # the page's scale (a bare strip would be blown up twenty times, slowly)
+        pad = max(0, 368 - strip.shape[0]) // 2
+        tall = numpy.pad(strip, ((pad, pad), *[(0, 0)] * (strip.ndim - 1)), constant_values=255)
+        found_again, _ = engine(tall, use_cls=False)
+        parts = []  # the boxes on the first box's line (the strip's margins take in the lines above and below)
+        for q, t, sc in found_again or []:
+            moved = [[x + left, y + top - pad] for x, y in q]
+            if min(ys) < sum(y for _, y in moved) / len(moved) < max(ys):
+                parts.append((moved, str(t).strip(), sc))
+        parts.sort(key=lambda item: min(x for x, _ in item[0]))
+        if len(parts) < 2 or not all(_DIGITISH.fullmatch(t) for _, t, _ in parts):
+            out.append((quad, text, score))
+            continue
+        same = "".join(t.translate(_AS_DIGITS) for _, t, _ in parts) == digits
+        out.extend((q, t, sc if same else min(sc, _DISAGREE)) for q, t, sc in parts)
+    return out
 
 
 def _angle(quad: Any) -> float:

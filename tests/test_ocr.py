@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from extractor.documents import read_document
-from extractor.documents.ocr import LOW_CONFIDENCE, _Box, _page_boxes, layout
+from extractor.documents.ocr import LOW_CONFIDENCE, _Box, _page_boxes, _read_upright, layout
 from extractor.engine import Engine
 from extractor.errors import InputError
 from extractor.pipeline import process
@@ -170,6 +170,35 @@ def test_single_digits_framed_as_one_number_are_detected_again() -> None:
     assert seen == [(367, 353, 3)]
     assert [(b.text, round(b.x0)) for b in boxes] == [("1", 100), ("0", 180), ("1", 260), ("4", 340), ("6", 420)]
     assert layout(boxes)[0] == "1\t0\t1\t4\t6\n"
+
+
+@pytest.mark.parametrize(
+    ("pages", "renders"),
+    [
+        ({0: ("wide", 0.99)}, [0]),  # upright: read once
+        ({0: ("wide", 0.62), 180: ("wide", 0.99)}, [0, 180]),  # upside down: its words read with low scores
+        ({0: ("tall", 0.99), 90: ("wide", 0.60), 270: ("wide", 0.99)}, [0, 90, 270]),  # on its side
+        ({0: ("tall", 0.99), 90: ("wide", 0.99), 270: ("wide", 0.99)}, [0, 90]),
+        ({0: ("wide", 0.62), 180: ("wide", 0.50)}, [0, 180]),  # a poor scan, no better turned: kept as read
+    ],
+    ids=["upright", "upside-down", "on-its-side-270", "on-its-side-90", "poor-scan"],
+)
+def test_a_page_turned_on_the_glass_is_read_upright(pages: dict[int, tuple[str, float]], renders: list[int]) -> None:
+    rendered: list[int] = []
+
+    def render(turn: int) -> int:
+        rendered.append(turn)
+        return turn
+
+    def engine(turn: int) -> tuple[list[Any], list[float]]:
+        shape, score = pages[turn]
+        w, h = (80, 20) if shape == "wide" else (20, 80)
+        return [(_turned(10, 30 * k, w, h, 0), "本年收到", score) for k in range(6)], [0.1]
+
+    image, found = _read_upright(engine, render)
+    assert rendered == renders
+    best = max(rendered, key=lambda turn: (pages[turn][0] == "wide", pages[turn][1]))
+    assert image == best and found == engine(best)[0]
 
 
 def test_a_text_line_stays_text() -> None:

@@ -2,7 +2,8 @@
 whose wheel carries its models: nothing is downloaded at run time), and the text boxes laid out again as lines,
 table rows TAB-separated.
 
-Before laying out, a page's boxes are turned back by its skew (the median slope of its wide boxes: on a sheet fed
+A page scanned on its side or upside down (most words taller than wide, or read with a low median score) is read
+again turned, and the turn that reads best is kept. Before laying out, a page's boxes are turned back by its skew (the median slope of its wide boxes: on a sheet fed
 two degrees crooked a row's last number sits a row higher than its label), and a box the detector framed at a tilt
 to the page's lines (a lone narrow digit, framed along its stroke: "1" read as "7") is read again upright, and a
 box of digits spread over several cells (表四's single digits framed as one "101465002710001") is detected again at
@@ -21,7 +22,7 @@ Each box's recognition score is kept: spans of the text read with a score under 
 returned with it, and the pipeline flags every value read from such a span. The engine drops no box for its score
 (RapidOCR's default drops those under 0.5, so a table row lost a cell and was left unread); and it runs without
 PP-OCR's text-direction classifier, which turned lone digits upside down ("6" read as "9" with a score of 0.99,
-"333" and "34" read as nothing): a page is read upright, as rendered.
+"333" and "34" read as nothing): a page's orientation is decided once, for the whole page.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import pairwise
 from typing import Any
 
 LOW_CONFIDENCE = 0.8  # PP-OCR's recognition score below which a box's text is doubtful
 _TILT = 5.0  # degrees: a box framed at more than this tilt is read again upright
 _DISAGREE = 0.5  # the score of a box whose two readings differ
+_UPRIGHT = 0.75  # the median score of a page's words under which it may be upside down
 _SPREAD = 1.5  # heights a digit: a box of digits wider than this is several cells' digits framed as one
 _DPI = 200
 _NUMBER = re.compile(r"[+\-]?\d[\d,]*(?:\.\d+)?%?")
@@ -103,15 +105,54 @@ def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
     offset = 0  # where the page's text starts in the joined text
     try:
         for page in pdf:
-            image = page.render(scale=_DPI / 72).to_numpy()
-            found, _ = engine(image)
-            text, spans = layout(_page_boxes(engine, image, found or []))
+            image, found = _read_upright(engine, partial(_render, page))
+            text, spans = layout(_page_boxes(engine, image, found))
             parts.append(text)
             doubtful.extend((offset + a, offset + b, s) for a, b, s in spans)
             offset += len(text) + 1
     finally:
         pdf.close()
     return "\n".join(parts), doubtful
+
+
+def _render(page: Any, turn: int) -> Any:
+    """A page as an image at :data:`_DPI`, turned clockwise by ``turn`` degrees."""
+    return page.render(scale=_DPI / 72, rotation=turn).to_numpy()
+
+
+def _read_upright(engine: Any, render: Any) -> tuple[Any, list[Any]]:
+    """A page's image and OCR results, read again turned when it was scanned on its side or upside down: most of
+    its text boxes taller than wide (a quarter turn: turned by 90 degrees, or by 270 if that reads worse), or its
+    text read with a median score under :data:`_UPRIGHT` (upside down: turned by 180). A turn is kept only when it
+    reads better. A page of under five words is left as it is."""
+    image = render(0)
+    found = engine(image)[0] or []
+    best = (_reading(found), image, found)
+    if best[0] is None or best[0] >= (True, _UPRIGHT):
+        return image, found
+    for turn in (90, 270) if not best[0][0] else (180,):
+        image = render(turn)
+        found = engine(image)[0] or []
+        reading = _reading(found)
+        if reading is not None and reading > best[0]:
+            best = (reading, image, found)
+            if reading >= (True, _UPRIGHT):
+                break
+    return best[1], best[2]
+
+
+def _reading(found: list[Any]) -> tuple[bool, float] | None:
+    """How well a page reads: whether its words (boxes of two characters or more) lie along its lines, most of
+    them wider than high, and their median score; None for a page of under five words."""
+    words = [(quad, score) for quad, text, score in found if len(str(text).strip()) >= 2]
+    if len(words) < 5:
+        return None
+    wide = 0
+    for quad, _ in words:
+        xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+        wide += max(xs) - min(xs) >= max(ys) - min(ys)
+    scores = sorted(score for _, score in words)
+    return (2 * wide > len(words), scores[len(scores) // 2])
 
 
 def _page_boxes(engine: Any, image: Any, found: list[Any]) -> list[_Box]:

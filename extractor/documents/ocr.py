@@ -3,11 +3,11 @@ whose wheel carries its models: nothing is downloaded at run time), and the text
 table rows TAB-separated.
 
 A page scanned on its side or upside down (most words taller than wide, or read with a low median score) is read
-again turned, and the turn that reads best is kept. Before laying out, a page's boxes are turned back by its skew (the median slope of its wide boxes: on a sheet fed
-two degrees crooked a row's last number sits a row higher than its label), and a box the detector framed at a tilt
-to the page's lines (a lone narrow digit, framed along its stroke: "1" read as "7") is read again upright, and a
-box of digits spread over several cells (表四's single digits framed as one "101465002710001") is detected again at
-twice the scale; two readings that differ leave the box doubtful.
+again turned, and the turn that reads best is kept. Before laying out, a page's boxes are turned back by its skew
+(the median slope of its wide boxes: on a sheet fed two degrees crooked a row's last number sits a row higher than
+its label); a box the detector framed at a tilt to the page's lines (a lone narrow digit, framed along its stroke:
+"1" read as "7") is read again upright; and a box of digits spread over several cells (表四's single digits framed
+as one "101465002710001") is detected again at twice the scale. Two readings that differ leave the box doubtful.
 
 Laying out: boxes are grouped into visual lines by their vertical centres. A line holding two or more boxes that
 are bare numbers is a table row; the label fragments a cell wrapped onto the lines above and below it (short

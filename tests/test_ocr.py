@@ -263,3 +263,44 @@ def test_ocr_unavailable_says_how_to_get_it(tmp_path: Path, monkeypatch: pytest.
     path.write_bytes(bytes(pdf.output()))
     with pytest.raises(InputError, match=r"no text layer; it needs OCR first: pip install 'extractor\[ocr\]'"):
         read_document(path)
+
+
+@needs_ocr
+@needs_font
+def test_scanned_pages_inside_a_text_pdf_are_read_by_ocr(tmp_path: Path) -> None:
+    """A text PDF whose table pages were scanned and inserted as images: the text layer where there is one, OCR's
+    reading of the image-only pages in their place, and no value lost or wrong against the all-text PDF."""
+    import pypdfium2 as pdfium
+    from fpdf import FPDF
+
+    _, rows = _seed_004_parts()
+    text_pdf = tmp_path / "text.pdf"
+    text_pdf.write_bytes(_cjk_pdf(["三、收到和处理政府信息公开申请情况"], rows, header=""))
+    mixed = FPDF()
+    mixed.add_font("wqy", fname=str(FONT))
+    mixed.add_page()
+    mixed.set_font("wqy", size=11)
+    mixed.multi_cell(0, 8, "一、总体情况\n2020年，本机关全年主动公开政府信息1234条。")
+    for page in pdfium.PdfDocument(str(text_pdf)):
+        mixed.add_page()
+        mixed.image(page.render(scale=300 / 72).to_pil(), x=0, y=0, w=mixed.w, h=mixed.h)
+    mixed_pdf = tmp_path / "mixed.pdf"
+    mixed_pdf.write_bytes(bytes(mixed.output()))
+
+    layer_only = read_document(mixed_pdf, ocr="never")
+    assert "1234条" in layer_only.original and "本年新收" not in layer_only.original and not layer_only.ocr
+    doc = read_document(mixed_pdf)
+    assert doc.ocr and doc.original.startswith(layer_only.original.split("\n")[0])
+    assert "1234条" in doc.original and "本年新收" in doc.original
+
+    def values(path: Path) -> dict[str, object]:
+        record = process(path, Engine("rules"))
+        return {c: q.value for c, q in record.indicators.items() if c.startswith("requests.") and not q.derived}
+
+    expected, got = values(text_pdf), values(mixed_pdf)
+    assert len(expected) >= 100
+    same = sum(got.get(code) == value for code, value in expected.items())
+    assert same >= 0.95 * len(expected), {c: (v, got.get(c)) for c, v in expected.items() if got.get(c) != v}
+    wrong = {c: (expected.get(c), v) for c, v in got.items() if v is not None and v != expected.get(c)}
+    assert not wrong, wrong
+    assert process(mixed_pdf, Engine("rules")).indicators.get("proactive.total").value == 1234

@@ -42,7 +42,7 @@ from .common import Kind, NeedsOcr, OverLimit, Script
 from .docx import MAX_DOCX_XML_BYTES, _read_docx
 from .html import MAX_TABLE_CELLS, NAV_WORDS, _html_text, _read_html
 from .normalization import NOISE_LINES, TW_PHRASES, NoiseRule, _identity, _normalize, detect_script, normalize
-from .pdf import _read_pdf
+from .pdf import _read_pdf, join_pages, page_texts, read_pdf_pages
 from .text import _decode_text, _one_line, embedded_html
 
 __all__ = [
@@ -150,10 +150,12 @@ def read_document(path: Path | str, *, ocr: OcrMode = "auto") -> Document:
         try:
             if ocr == "always":
                 raise NeedsOcr
-            original, encoding = _READERS[kind](p, raw)
+            pages, scanned = read_pdf_pages(p, raw)
         except NeedsOcr:
             return _ocr_document(p, raw)
-        return _document(p, kind, encoding, original, hashlib.sha256(raw).hexdigest())
+        if scanned:
+            return _mixed_document(p, raw, pages, scanned)
+        return _document(p, kind, None, join_pages(pages), hashlib.sha256(raw).hexdigest())
     try:
         original, encoding = _READERS[kind](p, raw)
         if kind == "txt" and (embedded := embedded_html(original)) is not None:
@@ -200,6 +202,30 @@ def _ocr_document(path: Path, raw: bytes) -> Document:
     if not original.strip():
         raise InputError(path, "PDF has no text layer, and OCR found no text on its pages")
     doc = _document(path, "pdf", None, original, hashlib.sha256(raw).hexdigest())
+    return replace(doc, ocr=True, doubtful=tuple(doubtful))
+
+
+def _mixed_document(path: Path, raw: bytes, pages: list[list[str]], scanned: list[int]) -> Document:
+    """A text PDF with scanned pages in it: the text layer where there is one, OCR's reading of the scanned pages
+    (the whole document then counts as read by OCR: identities broken anywhere make candidates, not values)."""
+    from .ocr import OcrUnavailable, ocr_pages
+
+    sha256 = hashlib.sha256(raw).hexdigest()
+    try:
+        read = ocr_pages(raw, scanned)
+    except OcrUnavailable:
+        return _document(path, "pdf", None, join_pages(pages), sha256)  # the text layer alone, as with --ocr never
+    except Exception as e:  # the boundary, as for every reader
+        raise InputError(path, f"OCR failed: {type(e).__name__}: {_one_line(str(e))}") from e
+    spans_of = dict(zip(scanned, (spans for _, spans in read), strict=True))
+    texts = page_texts(pages, {k: text for k, (text, _) in zip(scanned, read, strict=True)})
+    doubtful: list[tuple[int, int, float]] = []
+    at = 0  # where page k's text starts in the joined text
+    for k, text in enumerate(texts):
+        doubtful.extend((at + a, at + b, score) for a, b, score in spans_of.get(k, ()))
+        at += len(text) + 1
+    original = "\n".join(texts)
+    doc = _document(path, "pdf", None, original, sha256)
     return replace(doc, ocr=True, doubtful=tuple(doubtful))
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import pairwise
@@ -96,26 +97,33 @@ def _engine() -> Any:
 
 def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:
     """The text of every page of a PDF by OCR, and the (start, end, score) spans of doubtful boxes in it."""
+    pages = ocr_pages(raw)
+    doubtful: list[tuple[int, int, float]] = []
+    offset = 0  # where the page's text starts in the joined text
+    for text, spans in pages:
+        doubtful.extend((offset + a, offset + b, s) for a, b, s in spans)
+        offset += len(text) + 1
+    return "\n".join(text for text, _ in pages), doubtful
+
+
+def ocr_pages(raw: bytes, indexes: Sequence[int] | None = None) -> list[tuple[str, list[tuple[int, int, float]]]]:
+    """The text of the given pages of a PDF (every page by default) by OCR, each with the (start, end, score) spans
+    of its doubtful boxes, offsets in the page's text."""
     import pypdfium2 as pdfium
 
     engine = _engine()
     with PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(raw)
         count = len(pdf)
-    parts: list[str] = []
-    doubtful: list[tuple[int, int, float]] = []
-    offset = 0  # where the page's text starts in the joined text
+    out: list[tuple[str, list[tuple[int, int, float]]]] = []
     try:
-        for index in range(count):
+        for index in range(count) if indexes is None else indexes:
             image, found = _read_upright(engine, partial(_render, pdf, index))
-            text, spans = layout(_page_boxes(engine, image, found))
-            parts.append(text)
-            doubtful.extend((offset + a, offset + b, s) for a, b, s in spans)
-            offset += len(text) + 1
+            out.append(layout(_page_boxes(engine, image, found)))
     finally:
         with PDFIUM_LOCK:
             pdf.close()
-    return "\n".join(parts), doubtful
+    return out
 
 
 def _render(pdf: Any, index: int, turn: int) -> Any:

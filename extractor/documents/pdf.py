@@ -52,6 +52,13 @@ class _Line:
 
 
 def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
+    pages, _ = read_pdf_pages(path, raw)
+    return join_pages(pages), None
+
+
+def read_pdf_pages(path: Path, raw: bytes) -> tuple[list[list[str]], list[int]]:
+    """Each page's text-layer lines, and the indexes of the pages that have no text but draw an image (scanned pages
+    inside a text PDF, for OCR). Raises NeedsOcr when no page has text."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -63,16 +70,28 @@ def _read_pdf(path: Path, raw: bytes) -> tuple[str, str | None]:
                 raise InputError(path, "encrypted PDF") from e
             raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
         try:
-            pages = [_page_lines(pdf, k) for k in range(len(pdf))]
+            read = [_page_lines(pdf, k) for k in range(len(pdf))]
         except pdfium.PdfiumError as e:
             raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
         finally:
             pdf.close()
-    if not pages:
+    if not read:
         raise InputError(path, "damaged PDF: no pages")
+    pages = [lines for lines, _ in read]
     if not any(line.strip() for page in pages for line in page):
         raise NeedsOcr  # read_document decides: OCR, or the refusal "PDF has no text layer"
-    return "\n".join("\n".join(page) for page in _strip_page_furniture(pages)), None
+    return pages, [k for k, (lines, image) in enumerate(read) if image]
+
+
+def join_pages(pages: list[list[str]], scanned: dict[int, str] | None = None) -> str:
+    """The document's text: text-layer pages without their furniture, and the pages in ``scanned`` as given."""
+    return "\n".join(page_texts(pages, scanned))
+
+
+def page_texts(pages: list[list[str]], scanned: dict[int, str] | None = None) -> list[str]:
+    """Each page's text, as :func:`join_pages` joins them (with one newline between pages)."""
+    stripped = _strip_page_furniture(pages)
+    return [(scanned or {}).get(k, "\n".join(page)) for k, page in enumerate(stripped)]
 
 
 @cache
@@ -86,11 +105,17 @@ def _text_object_of() -> Any:
     return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
 
 
-def _page_lines(pdf: Any, index: int) -> list[str]:
+def _page_lines(pdf: Any, index: int) -> tuple[list[str], bool]:
+    """A page's lines, and whether it is a page without text that draws an image (a scan)."""
+    import pypdfium2.raw as pdfium_c
+
     page = pdf[index]
     textpage = page.get_textpage()
     try:
-        return [line.text for line in _assemble(_chunks(textpage))]
+        lines = [line.text for line in _assemble(_chunks(textpage))]
+        if any(line.strip() for line in lines):
+            return lines, False
+        return lines, any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
     finally:
         textpage.close()
         page.close()

@@ -74,9 +74,9 @@ def __getattr__(name: str) -> object:
 def _engine(settings: Settings | None) -> Engine:
     from .engine import Engine, make_engine
 
-    if settings is None or settings.route.engine == "rules":
+    if settings is None:
         return Engine("rules")
-    return make_engine(settings)
+    return make_engine(settings)  # the rules engine too: with the settings' ocr
 
 
 def extract(source: Path | str, *, settings: Settings | None = None) -> ReportRecord:

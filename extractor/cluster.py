@@ -159,8 +159,9 @@ def connect(scheduler: str | None = None, *, workers: int = 1, processes: bool =
                 raise ConfigError(f"the Dask scheduler at {scheduler} has no worker (waited 60 s)") from None
             yield client
         return
-    # a report that kills its worker is tried once more elsewhere, then is WorkerDied in errors.jsonl
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # A report that kills its worker is tried once more elsewhere, then is WorkerDied in errors.jsonl; a worker is
+    # given only the report it runs (the scheduler keeps the queue), so a worker's death touches no other report.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}):
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,

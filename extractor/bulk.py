@@ -241,6 +241,7 @@ def _run(
                 lost = [f for f in finished if (e := _failure(f)) is not None and workers.lost(e, None) is not None]
                 if lost:
                     workers.renew(lost)  # a process pool that lost a worker takes no more work: a new one does
+            lost = []
             while queue and queue[0][0].done():
                 fut, path, name = queue.popleft()
                 running.discard(fut)
@@ -250,6 +251,7 @@ def _run(
                     message = workers.lost(e, path)
                     if message is None:
                         raise
+                    lost.append(fut)
                     result = Done(error={"error": "WorkerDied", "message": message})
                 if result.error is not None:
                     with lock:
@@ -268,6 +270,8 @@ def _run(
                 stats.usage.add(result.usage)
                 if on_progress:
                     on_progress(stats, path.name)
+            if lost:
+                workers.renew(lost)
     if superseded:
         keep_latest(records_path, superseded)
     kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in done_reports(records_path)}
@@ -329,7 +333,11 @@ class LocalWorkers(Workers):
         return ThreadPoolExecutor(max_workers=self.slots)
 
     def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]:
-        fut = self.pool.submit(finish_report, path, self.engine, name, candidates)
+        try:
+            fut = self.pool.submit(finish_report, path, self.engine, name, candidates)
+        except BrokenProcessPool:  # a worker died since the run last looked: a new pool takes this report
+            self._replace()
+            fut = self.pool.submit(finish_report, path, self.engine, name, candidates)
         self.submitted.add(fut)
         return fut
 
@@ -341,10 +349,13 @@ class LocalWorkers(Workers):
         return None
 
     def renew(self, lost: list[Future[Done]]) -> None:
-        if any(f in self.submitted for f in lost):
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._new_pool()
-            self.submitted = weakref.WeakSet()
+        if any(f in self.submitted for f in lost):  # futures of an earlier pool are not this pool's loss
+            self._replace()
+
+    def _replace(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new_pool()
+        self.submitted = weakref.WeakSet()
 
     def close(self, interrupted: bool) -> None:
         # after Ctrl-C nothing waits for a running model call; worker processes are waited for (they hold the

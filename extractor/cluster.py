@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .bulk import Done, RunStats, Workers, finish_report
 from .bulk import run as bulk_run
@@ -170,7 +170,24 @@ def connect(scheduler: str | None = None, *, workers: int = 1, processes: bool =
             silence_logs=logging.ERROR,
         )
     with cluster, Client(cluster) as client:
+        if processes:
+            client.register_plugin(_ignore_interrupts(), name="extractor-ignore-interrupts")
         yield client
+
+
+def _ignore_interrupts() -> Any:
+    """A worker plugin for the worker processes of a LocalCluster started here: Ctrl-C reaches the whole process
+    group, and the run (this process) stops the cluster itself, instead of each worker printing a traceback."""
+    from distributed import WorkerPlugin
+
+    class IgnoreInterrupts(WorkerPlugin):
+        def setup(self, worker: Any) -> None:
+            import signal
+
+            with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return IgnoreInterrupts()
 
 
 def run(

@@ -265,3 +265,35 @@ def test_without_the_extra_dask_is_one_line_naming_it(tmp_path: Path) -> None:
 
     with pytest.raises(extractor.ConfigError, match="--scheduler needs --backend dask"):
         extractor.extract_many([SEEDS], tmp_path / "o", scheduler="tcp://127.0.0.1:8786")
+
+
+def test_ctrl_c_stops_a_dask_run_in_one_line_and_the_rerun_finishes(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i in range(300):
+        os.link(CORPUS / "sm-city-2021.txt", inputs / f"r{i:04d}.txt")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXTRACTOR_")}
+    env["EXTRACTOR_HOME"] = str(tmp_path / "home")
+    args = [sys.executable, "-m", "extractor.cli", "extract", str(inputs), "-o", str(tmp_path / "out"), "-q"]
+    args += ["--engine", "rules", "--backend", "dask", "--concurrency", "2"]
+    # a new session: the signal goes to the whole group (the run and its worker processes), as Ctrl-C does
+    proc = subprocess.Popen(
+        args, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    records = tmp_path / "out" / "records.jsonl"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not (records.exists() and records.stat().st_size > 0):
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == "interrupted; rerun the same command to resume", err  # no worker's traceback
+    done = len(records.read_text(encoding="utf-8").splitlines())
+    assert 0 < done < 300
+    rerun = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    lines = records.read_text(encoding="utf-8").splitlines()
+    assert sorted(json.loads(line)["report"] for line in lines) == [f"r{i:04d}" for i in range(300)]

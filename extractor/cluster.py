@@ -167,6 +167,8 @@ def connect(scheduler: str | None = None, *, workers: int = 1, processes: bool =
             threads_per_worker=1,
             processes=processes,
             dashboard_address=None,
+            # no dashboard; the scheduler's HTTP endpoints on a free port (not 8787, which may be another's)
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         )
     with cluster, Client(cluster) as client:

@@ -74,9 +74,9 @@ def __getattr__(name: str) -> object:
 def _engine(settings: Settings | None) -> Engine:
     from .engine import Engine, make_engine
 
-    if settings is None or settings.route.engine == "rules":
+    if settings is None:
         return Engine("rules")
-    return make_engine(settings)
+    return make_engine(settings)  # the rules engine too: with the settings' ocr
 
 
 def extract(source: Path | str, *, settings: Settings | None = None) -> ReportRecord:
@@ -91,13 +91,31 @@ def extract(source: Path | str, *, settings: Settings | None = None) -> ReportRe
 
 
 def extract_many(
-    inputs: Iterable[Path], out_dir: Path, *, settings: Settings | None = None, concurrency: int = 1
+    inputs: Iterable[Path],
+    out_dir: Path,
+    *,
+    settings: Settings | None = None,
+    concurrency: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
 ) -> RunStats:
     """A bulk job: files and folders into ``out_dir`` (records.jsonl, indicators.csv, findings.csv, errors.jsonl),
-    resuming where an earlier run into the same folder stopped. Returns the run's :class:`RunStats`."""
+    resuming where an earlier run into the same folder stopped. Returns the run's :class:`RunStats`.
+
+    ``backend="dask"`` extracts each report on a Dask cluster (the ``dist`` extra): the scheduler at
+    ``scheduler``, or a LocalCluster of ``concurrency`` workers started for the job; the folder written is the
+    same. A model engine there needs a shared endpoint (``Settings(endpoint=URL)``)."""
+    from . import cluster
     from .bulk import expand_inputs, run
 
-    return run(list(expand_inputs(inputs)), out_dir, _engine(settings), concurrency=concurrency)
+    cluster.check(backend, scheduler, settings)
+    if concurrency < 1:
+        raise ConfigError("concurrency must be at least 1")
+    files = list(expand_inputs(inputs))
+    engine = _engine(settings)
+    if backend == "dask":
+        return cluster.run(files, out_dir, engine, settings=settings, scheduler=scheduler, workers=concurrency)
+    return run(files, out_dir, engine, concurrency=concurrency)
 
 
 def load_records(out_dir: Path) -> list[ReportRecord]:

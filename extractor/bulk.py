@@ -10,6 +10,9 @@ import multiprocessing
 import signal
 import threading
 import time
+import weakref
+from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -118,15 +121,24 @@ def run(
     concurrency: int = 1,
     on_progress: Callable[[RunStats, str], None] | None = None,
     candidates: bool = False,
+    workers: Callable[[Engine, int], Workers] | None = None,
 ) -> RunStats:
     """Extract every input into ``out_dir``; skip reports already finished there; isolate failures. The long table
-    holds the accepted values; ``candidates`` adds the model values the gate kept out (status column)."""
+    holds the accepted values; ``candidates`` adds the model values the gate kept out (status column).
+    ``workers`` makes where the reports are extracted (default :class:`LocalWorkers`; ``extractor.cluster`` makes
+    Dask workers): the folder written is the same."""
     prepare_out_dir(out_dir)
     with folder_lock(out_dir):
         clean_orphans(out_dir)
         try:
             return _run(
-                inputs, out_dir, engine, concurrency=concurrency, on_progress=on_progress, candidates=candidates
+                inputs,
+                out_dir,
+                engine,
+                concurrency=concurrency,
+                on_progress=on_progress,
+                candidates=candidates,
+                workers_for=workers,
             )
         except OSError as e:  # the output folder itself failed (a full disk, a file made read-only): one line
             raise OutputError(out_dir, f"writing the output failed: {e.strerror or e}") from None
@@ -140,6 +152,7 @@ def _run(
     concurrency: int = 1,
     on_progress: Callable[[RunStats, str], None] | None = None,
     candidates: bool = False,
+    workers_for: Callable[[Engine, int], Workers] | None = None,
 ) -> RunStats:
     records_path, errors_path = out_dir / "records.jsonl", out_dir / "errors.jsonl"
     done = done_records(records_path)
@@ -184,20 +197,7 @@ def _run(
             seen[name] = digest or ""
             yield path, name
 
-    # A model-free run is CPU-bound Python: threads would share one core (the GIL), so its reports go to worker
-    # processes. Model runs wait on HTTP: threads, one client. Either way a worker returns the record as its
-    # records.jsonl line and its CSV rows.
-    in_processes = concurrency > 1 and not engine.uses_model
-
-    def new_pool() -> Executor:
-        if in_processes:
-            return ProcessPoolExecutor(
-                max_workers=concurrency, mp_context=_worker_context(), initializer=_worker_ignores_interrupts
-            )
-        return ThreadPoolExecutor(max_workers=concurrency)
-
-    pool = new_pool()
-    worker_engine = Engine(engine.provider) if in_processes else engine  # nothing of a client crosses over
+    workers = (workers_for or LocalWorkers)(engine, concurrency)
     # Into an empty folder the CSV rows are written as reports finish (to files moved into place at the end);
     # a run that resumes rebuilds the CSVs from records.jsonl at the end, the earlier runs' records included.
     streaming = not (records_path.exists() and records_path.stat().st_size > 0)
@@ -210,37 +210,49 @@ def _run(
     with ExitStack() as stack:
         out = Appender(stack.enter_context(records_path.open("a", encoding="utf-8")))
         stack.callback(out.close)
-        # the pool of the moment (a broken one is replaced); after Ctrl-C nothing waits for a running model call
-        # worker processes finish their report and exit (waited for: they hold the terminal); threads in a model call
-        # are not waited for after Ctrl-C
-        stack.callback(lambda: pool.shutdown(wait=in_processes or not interrupted, cancel_futures=interrupted))
-        stack.push(on_interrupt)  # exits run last in, first out: this one before the pool's shutdown above
+        # worker processes finish their report and exit (waited for: they hold the terminal); threads in a model
+        # call are not waited for after Ctrl-C
+        stack.callback(lambda: workers.close(interrupted))
+        stack.push(on_interrupt)  # exits run last in, first out: this one before the workers' close above
         if streaming:
             ind_fh, fnd_fh = stack.enter_context(table_files(out_dir))
-        inflight: dict[Future[_Done], tuple[Path, str]] = {}
+        # Reports are submitted in input order and written in that order: every backend and every concurrency
+        # writes the same files. ``queue`` holds what was submitted and is not yet written (a finished report
+        # waits there for the slower ones before it, up to _REORDER of them); ``running`` what has not finished.
+        queue: deque[tuple[Future[Done], Path, str]] = deque()
+        running: set[Future[Done]] = set()
         source = pending()
         exhausted = False
+        window = workers.slots * 2
         while True:
-            while not exhausted and len(inflight) < concurrency * 2:
+            while not exhausted and len(running) < window and len(queue) < window + _REORDER:
                 nxt = next(source, None)
                 if nxt is None:
                     exhausted = True
                     break
-                inflight[pool.submit(_finish, nxt[0], worker_engine, nxt[1], candidates)] = nxt
-            if not inflight:
+                fut = workers.submit(nxt[0], nxt[1], candidates)
+                queue.append((fut, *nxt))
+                running.add(fut)
+            if not queue:
                 break
-            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in finished:
-                path, name = inflight.pop(fut)
+            if not queue[0][0].done():
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                running -= finished
+                lost = [f for f in finished if (e := _failure(f)) is not None and workers.lost(e, None) is not None]
+                if lost:
+                    workers.renew(lost)  # a process pool that lost a worker takes no more work: a new one does
+            lost = []
+            while queue and queue[0][0].done():
+                fut, path, name = queue.popleft()
+                running.discard(fut)
                 try:
                     result = fut.result()
-                except (BrokenProcessPool, CancelledError):
-                    # a worker died (killed, out of memory): which report it held is unknown, so each report
-                    # the pool held fails alike, and a rerun tries them again
-                    broken = True
-                    message = f"{path}: a worker process died while the pool held this report (killed or out of memory)"
-                    result = _Done(error={"error": "WorkerDied", "message": message})
+                except BaseException as e:
+                    message = workers.lost(e, path)
+                    if message is None:
+                        raise
+                    lost.append(fut)
+                    result = Done(error={"error": "WorkerDied", "message": message})
                 if result.error is not None:
                     with lock:
                         errors[name] = {"report": name, "path": str(path), **result.error}
@@ -258,9 +270,8 @@ def _run(
                 stats.usage.add(result.usage)
                 if on_progress:
                     on_progress(stats, path.name)
-            if broken:
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = new_pool()
+            if lost:
+                workers.renew(lost)
     if superseded:
         keep_latest(records_path, superseded)
     kept = {k: v for k, v in previous_errors.items() if k not in seen and k not in done_reports(records_path)}
@@ -271,8 +282,89 @@ def _run(
     return stats
 
 
+_REORDER = 256  # finished reports held back at most, waiting for a slower one before them to be written first
+
+
+def _failure(fut: Future[Any]) -> BaseException | None:
+    return CancelledError() if fut.cancelled() else fut.exception()
+
+
+class Workers(ABC):
+    """Where a run's reports are extracted. :meth:`submit` hands one report to a worker and returns a
+    :class:`concurrent.futures.Future` of its :class:`Done` (what :func:`finish_report` returns there); the run
+    keeps ``2 × slots`` reports under way and writes each one's result, in input order."""
+
+    slots: int = 1
+
+    @abstractmethod
+    def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]: ...
+
+    @abstractmethod
+    def lost(self, error: BaseException, path: Path | None) -> str | None:
+        """When ``error`` (raised by a report's future) means the worker holding the report was lost: the
+        errors.jsonl message for it; None for anything else (a bug: the run stops with it)."""
+
+    def renew(self, lost: list[Future[Done]]) -> None:  # noqa: B027  (nothing to do unless a pool breaks)
+        """After ``lost`` futures failed with a lost worker: replace what can take no more work."""
+
+    @abstractmethod
+    def close(self, interrupted: bool) -> None: ...
+
+
+class LocalWorkers(Workers):
+    """On this machine: worker processes for a model-free run with ``concurrency`` > 1 (CPU-bound Python: threads
+    would share one core), else threads sharing the engine (a model run waits on HTTP; one client)."""
+
+    def __init__(self, engine: Engine, concurrency: int) -> None:
+        self.slots = concurrency
+        self.in_processes = concurrency > 1 and not engine.uses_model
+        # nothing of a client crosses to a worker process; every setting the rules need does
+        self.engine = (
+            Engine(engine.provider, ocr=engine.ocr, table_asks=engine.table_asks) if self.in_processes else engine
+        )
+        self.pool = self._new_pool()
+        self.submitted: weakref.WeakSet[Future[Done]] = weakref.WeakSet()  # to the current pool
+
+    def _new_pool(self) -> Executor:
+        if self.in_processes:
+            return ProcessPoolExecutor(
+                max_workers=self.slots, mp_context=_worker_context(), initializer=_worker_ignores_interrupts
+            )
+        return ThreadPoolExecutor(max_workers=self.slots)
+
+    def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]:
+        try:
+            fut = self.pool.submit(finish_report, path, self.engine, name, candidates)
+        except BrokenProcessPool:  # a worker died since the run last looked: a new pool takes this report
+            self._replace()
+            fut = self.pool.submit(finish_report, path, self.engine, name, candidates)
+        self.submitted.add(fut)
+        return fut
+
+    def lost(self, error: BaseException, path: Path | None) -> str | None:
+        if isinstance(error, BrokenProcessPool | CancelledError):
+            # a worker died (killed, out of memory): which report it held is unknown, so each report the pool
+            # held fails alike, and a rerun tries them again
+            return f"{path}: a worker process died while the pool held this report (killed or out of memory)"
+        return None
+
+    def renew(self, lost: list[Future[Done]]) -> None:
+        if any(f in self.submitted for f in lost):  # futures of an earlier pool are not this pool's loss
+            self._replace()
+
+    def _replace(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new_pool()
+        self.submitted = weakref.WeakSet()
+
+    def close(self, interrupted: bool) -> None:
+        # after Ctrl-C nothing waits for a running model call; worker processes are waited for (they hold the
+        # terminal)
+        self.pool.shutdown(wait=self.in_processes or not interrupted, cancel_futures=interrupted)
+
+
 @dataclass(frozen=True, slots=True)
-class _Done:
+class Done:
     """A worker's answer: the record as its records.jsonl line and its CSV rows, or what went wrong
     (``describe``'s dict: exceptions with arguments of their own do not always survive pickling)."""
 
@@ -285,22 +377,23 @@ class _Done:
     error: dict[str, Any] | None = None
 
 
-def _finish(path: Path, engine: Engine, name: str | None = None, candidates: bool = False) -> _Done:
-    """:func:`process`, and the record made ready to write, in a worker thread or process; ``name`` is the report's
-    name when it is not the file's stem (another file of that stem came first)."""
+def finish_report(path: Path, engine: Engine, name: str | None = None, candidates: bool = False) -> Done:
+    """:func:`process`, and the record made ready to write, in a worker (thread, process or Dask worker); ``name``
+    is the report's name when it is not the file's stem (another file of that stem came first). Never raises for
+    a report's own failure: it comes back as ``Done.error``."""
     try:
         record = process(path, engine)
         if name is not None and name != record.report:
             record.report = name
     except (ExtractorError, OSError) as e:
-        return _Done(error=describe(e if isinstance(e, ExtractorError) else InputError(path, str(e))))
+        return Done(error=describe(e if isinstance(e, ExtractorError) else InputError(path, str(e))))
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as e:
-        return _Done(error=describe_unexpected(e, path))
+        return Done(error=describe_unexpected(e, path))
     line = record.model_dump_json()
     data = json.loads(line)  # the rows come from the record's JSON, as a rebuild from records.jsonl reads them
-    return _Done(
+    return Done(
         line,
         len(record.sections),
         len(record.indicators.reported()),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -80,8 +81,15 @@ class Engine:
         return self.activity.asked, self.activity.planned, in_flight
 
 
-def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = None) -> Engine:
-    """The engine for these settings. ``hybrid`` without a local model falls back to ``rules`` with a notice."""
+def make_engine(
+    settings: Settings,
+    *,
+    notice: Callable[[str], None] | None = None,
+    in_flight: AbstractContextManager[Any] | None = None,
+) -> Engine:
+    """The engine for these settings. ``hybrid`` without a local model falls back to ``rules`` with a notice.
+    ``in_flight`` bounds the client's HTTP calls in flight instead of a semaphore of its own (``settings.concurrency``
+    wide), when one is shared with other processes."""
     route = settings.route
     if route.engine == "rules":
         return Engine("rules", ocr=settings.ocr)  # before importing the model client (openai/instructor: ~1.5 s)
@@ -100,7 +108,7 @@ def make_engine(settings: Settings, *, notice: Callable[[str], None] | None = No
             notice(f"{e.one_line()}. Falling back to the rules provider.")
         return Engine("rules", ocr=settings.ocr)
     cache = ResponseCache() if settings.cache else None
-    client = ModelClient(endpoint, settings, cache=cache, max_in_flight=settings.concurrency)
+    client = ModelClient(endpoint, settings, cache=cache, max_in_flight=settings.concurrency, in_flight=in_flight)
     return Engine(
         route.provider,
         client=client,

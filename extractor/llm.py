@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -199,6 +200,7 @@ class ModelClient:
         http_client: httpx2.Client | None = None,
         sleep: Callable[[float], None] | None = None,
         max_in_flight: int = 1,
+        in_flight: AbstractContextManager[Any] | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.settings = settings
@@ -218,8 +220,11 @@ class ModelClient:
             timeout=settings.timeout,
             http_client=http_client,
         )
-        # bounds HTTP calls in flight across every worker thread (reports x their sections)
-        self._in_flight = threading.BoundedSemaphore(max(1, max_in_flight))
+        # bounds HTTP calls in flight across every worker thread (reports x their sections); ``in_flight`` replaces
+        # it with one shared wider (a Dask cluster's semaphore for this endpoint, across its workers)
+        self._in_flight: AbstractContextManager[Any] = (
+            in_flight if in_flight is not None else threading.BoundedSemaphore(max(1, max_in_flight))
+        )
         self._count_lock = threading.Lock()
         self.calls_in_flight = 0  # HTTP calls under way now (the progress bar shows it)
 

@@ -21,7 +21,7 @@ fi
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 # shellcheck disable=SC1091
 . "$venv/bin/activate"
-python -m pip install --quiet --disable-pip-version-check "${upgrade[@]}" "${pins[@]}" -e '.[dev,local,panel,ocr]'
+python -m pip install --quiet --disable-pip-version-check "${upgrade[@]}" "${pins[@]}" -e '.[dev,local,panel,ocr,dist]'
 
 # Debian packages for the PDF fixtures (a CJK font) and the browser test of the HTML view.
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then

@@ -298,8 +298,8 @@ def test_a_dead_worker_fails_the_reports_it_held_and_the_run_goes_on(
 
     # fork: the workers inherit this test's replacement of the task (forkserver workers import it afresh)
     monkeypatch.setattr(bulk, "_worker_context", lambda: multiprocessing.get_context("fork"))
-    monkeypatch.setattr(bulk, "_finish_real", bulk._finish, raising=False)
-    monkeypatch.setattr(bulk, "_finish", _die_on_poison)
+    monkeypatch.setattr(bulk, "_finish_real", bulk.finish_report, raising=False)
+    monkeypatch.setattr(bulk, "finish_report", _die_on_poison)
     inputs = _copy_seeds(tmp_path / "in")
     shutil.copy(seed_path("000"), inputs / "poison.txt")
     out = tmp_path / "out"

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .. import cluster
 from ..bulk import RunStats, expand_inputs, run
 from ..config import resolve
 from ..documents import SUPPORTED_TEXT
@@ -77,6 +78,16 @@ def extract(
             "extractor export rebuilds them later)",
         ),
     ] = None,
+    backend: Annotated[
+        str,
+        Opt(
+            help="where reports are extracted: local (worker processes or threads here) | dask (a Dask cluster: "
+            "--scheduler ADDRESS, or a LocalCluster of --concurrency workers started for the job; the dist extra)"
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None, Opt(help="a running Dask scheduler's address (tcp://HOST:PORT), with --backend dask")
+    ] = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="no progress bar")] = False,
     as_json: Annotated[bool, Opt("--json", help="the closing summary as one JSON line")] = False,
     include_candidates: Annotated[
@@ -94,6 +105,7 @@ def extract(
         max_reasks=max_reasks, timeout=timeout, cache=False if no_cache else None, ocr=ocr,
         table_asks=True if table_asks else None,
     )  # fmt: skip
+    cluster.check(backend, scheduler, settings)  # before anything starts: a model server, a cluster
     console = Console(stderr=True)
     unsupported: list[Path] = []
     files = list(expand_inputs(inputs, unsupported))
@@ -147,14 +159,26 @@ def extract(
         if engine.uses_model and not quiet:
             threading.Thread(target=tick, name="progress", daemon=True).start()
         try:
-            stats = run(
-                files,
-                out,
-                engine,
-                concurrency=settings.concurrency,
-                on_progress=progress,
-                candidates=include_candidates,
-            )
+            if backend == "dask":
+                stats = cluster.run(
+                    files,
+                    out,
+                    engine,
+                    settings=settings,
+                    scheduler=scheduler,
+                    workers=settings.concurrency,
+                    on_progress=progress,
+                    candidates=include_candidates,
+                )
+            else:
+                stats = run(
+                    files,
+                    out,
+                    engine,
+                    concurrency=settings.concurrency,
+                    on_progress=progress,
+                    candidates=include_candidates,
+                )
         finally:
             ticker.set()
         progress(stats, "")

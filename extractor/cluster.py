@@ -1,0 +1,218 @@
+"""Bulk runs on a Dask cluster (the ``dist`` extra): the same job as :func:`extractor.bulk.run`, the same output
+folder, with each report extracted on a Dask worker instead of a local process or thread.
+
+Only the per-report work moves (:func:`extractor.bulk.finish_report`, through :class:`DaskWorkers`); resuming,
+naming, ordering, error isolation and every file of the output folder stay the bulk runner's, in this process. A
+report that raises comes back as its errors.jsonl line like any other; a report whose worker dies is retried on
+another worker once (``distributed.scheduler.allowed-failures`` of a cluster started here; an external scheduler
+keeps its own setting) and then ends in errors.jsonl as ``WorkerDied``, while the other reports go on.
+
+The workers read the input files at the paths given (a shared filesystem when they run on other machines) and get
+every setting of the run: the rules' engine as it is (``ocr``, ``table_asks``), or, for a model, the settings, from
+which each worker process makes its own engine once. Model calls in flight to one endpoint are bounded across all
+workers by a ``distributed.Semaphore`` named after the endpoint, ``settings.concurrency`` leases wide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .bulk import Done, RunStats, Workers, finish_report
+from .bulk import run as bulk_run
+from .config import Settings
+from .engine import Engine, make_engine
+from .errors import ConfigError, ExtractorError, describe
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+Backend = Literal["local", "dask"]
+BACKENDS: tuple[Backend, ...] = ("local", "dask")
+EXTRA = "dist"
+SEMAPHORE_PREFIX = "extractor-in-flight:"
+
+
+def require() -> None:
+    """Raise a one-line :class:`ConfigError` naming the extra when Dask's distributed scheduler is not installed."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            f"--backend dask needs the {EXTRA!r} extra (dask[distributed]): pip install 'extractor[{EXTRA}]'"
+        ) from None
+
+
+def check(backend: str, scheduler: str | None, settings: Settings | None = None) -> None:
+    """Refuse what cannot run, in one line: an unknown backend, a scheduler without the dask backend, the
+    embedded model on Dask workers (one model server per worker), a missing extra."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend != "dask":
+        if scheduler is not None:
+            raise ConfigError("--scheduler needs --backend dask")
+        return
+    if scheduler is not None and not scheduler.strip():
+        raise ConfigError("--scheduler needs an address (tcp://HOST:PORT)")
+    if settings is not None and settings.route.engine != "rules" and settings.route.local:
+        raise ConfigError(
+            "--backend dask asks a model only at a shared --endpoint URL: the embedded model (--endpoint local, "
+            "the default of --engine hybrid and model) would load once per worker; give --endpoint URL or --engine rules"
+        )
+    require()
+
+
+def semaphore_name(settings: Settings) -> str:
+    """The cluster-wide semaphore of an endpoint: one name per endpoint, whichever run or worker asks it."""
+    return f"{SEMAPHORE_PREFIX}{settings.route.endpoint}"
+
+
+# -- on the workers
+
+_engines: dict[Settings, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _worker_engine(settings: Settings) -> Engine:
+    """The engine of ``settings`` in this worker process, made once: its model client bounded by the cluster's
+    semaphore for the endpoint."""
+    with _engines_lock:
+        engine = _engines.get(settings)
+        if engine is None:
+            from distributed import Semaphore
+
+            gate = Semaphore(max_leases=settings.concurrency, name=semaphore_name(settings))
+            engine = _engines[settings] = make_engine(settings, in_flight=gate)
+        return engine
+
+
+def work(job: Engine | Settings, path: Path, name: str, candidates: bool) -> Done:
+    """One report on a Dask worker: :func:`finish_report` with the run's engine (given, or made from the settings
+    here)."""
+    try:
+        engine = job if isinstance(job, Engine) else _worker_engine(job)
+    except ExtractorError as e:
+        return Done(error=describe(e))
+    return finish_report(path, engine, name, candidates)
+
+
+# -- in the process that runs the job
+
+
+class DaskWorkers(Workers):
+    """Reports submitted to a Dask cluster through its concurrent.futures executor; ``slots`` is the cluster's
+    worker threads."""
+
+    def __init__(self, client: Client, job: Engine | Settings, task: Callable[..., Done] = work) -> None:
+        self.client, self.job, self.task = client, job, task
+        self.executor = client.get_executor(pure=False)  # the same report twice is two tasks, not one cached
+        self.slots = max(1, sum(client.nthreads().values()))
+
+    def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]:
+        return self.executor.submit(self.task, self.job, path, name, candidates)  # type: ignore[no-any-return]
+
+    def lost(self, error: BaseException, path: Path | None) -> str | None:
+        from distributed import KilledWorker
+
+        if isinstance(error, KilledWorker):
+            return f"{path}: the Dask worker running this report died ({error}); killed or out of memory"
+        if isinstance(error, CancelledError):
+            return f"{path}: the Dask cluster dropped this report (its scheduler or client went away)"
+        return None
+
+    def close(self, interrupted: bool) -> None:
+        self.executor.shutdown(wait=not interrupted)
+
+
+def job_of(engine: Engine, settings: Settings | None) -> Engine | Settings:
+    """What each worker is given: the rules' engine as it is (with its ``ocr`` and ``table_asks``), or the
+    settings of a model engine, from which a worker makes its own client."""
+    if engine.uses_model:
+        if settings is None:
+            raise ConfigError("a model engine on --backend dask needs its Settings (the workers make their own client)")
+        return settings
+    return Engine(engine.provider, ocr=engine.ocr, table_asks=engine.table_asks)
+
+
+@contextlib.contextmanager
+def connect(scheduler: str | None = None, *, workers: int = 1, processes: bool = True) -> Iterator[Client]:
+    """A client of the scheduler at ``scheduler``, or of a LocalCluster of ``workers`` single-threaded workers
+    started for the job (``processes=False``: threads of this process) and closed after it."""
+    require()
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=10)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+        with client:
+            try:
+                client.wait_for_workers(1, timeout=60)
+            except TimeoutError:
+                raise ConfigError(f"the Dask scheduler at {scheduler} has no worker (waited 60 s)") from None
+            yield client
+        return
+    # A report that kills its worker is tried once more elsewhere, then is WorkerDied in errors.jsonl; a worker is
+    # given only the report it runs (the scheduler keeps the queue), so a worker's death touches no other report.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.scheduler.worker-saturation": 1.0}):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            # no dashboard; the scheduler's HTTP endpoints on a free port (not 8787, which may be another's)
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.ERROR,
+        )
+    with cluster, Client(cluster) as client:
+        if processes:
+            client.register_plugin(_ignore_interrupts(), name="extractor-ignore-interrupts")
+        yield client
+
+
+def _ignore_interrupts() -> Any:
+    """A worker plugin for the worker processes of a LocalCluster started here: Ctrl-C reaches the whole process
+    group, and the run (this process) stops the cluster itself, instead of each worker printing a traceback."""
+    from distributed import WorkerPlugin
+
+    class IgnoreInterrupts(WorkerPlugin):
+        def setup(self, worker: Any) -> None:
+            import signal
+
+            with contextlib.suppress(ValueError):  # not the main thread: nothing to do
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return IgnoreInterrupts()
+
+
+def run(
+    inputs: list[Path],
+    out_dir: Path,
+    engine: Engine,
+    *,
+    settings: Settings | None = None,
+    scheduler: str | None = None,
+    workers: int = 1,
+    processes: bool = True,
+    on_progress: Callable[[RunStats, str], None] | None = None,
+    candidates: bool = False,
+    task: Callable[..., Done] = work,
+) -> RunStats:
+    """:func:`extractor.bulk.run` with each report extracted on a Dask cluster: the scheduler at ``scheduler``, or
+    a LocalCluster of ``workers`` workers started for the job. ``settings`` are needed for a model engine (each
+    worker makes its client from them). ``task`` is what a worker runs per report (tests replace it)."""
+    check("dask", scheduler, settings)
+    job = job_of(engine, settings)
+    with connect(scheduler, workers=workers, processes=processes) as client:
+
+        def make(_engine: Engine, _concurrency: int) -> Workers:
+            return DaskWorkers(client, job, task)
+
+        return bulk_run(inputs, out_dir, engine, on_progress=on_progress, candidates=candidates, workers=make)

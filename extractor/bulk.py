@@ -236,6 +236,7 @@ def _run(
             if not queue:
                 break
             if not queue[0][0].done():
+                workers.flush()
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 running -= finished
                 lost = [f for f in finished if (e := _failure(f)) is not None and workers.lost(e, None) is not None]
@@ -306,6 +307,10 @@ class Workers(ABC):
 
     def renew(self, lost: list[Future[Done]]) -> None:  # noqa: B027  (nothing to do unless a pool breaks)
         """After ``lost`` futures failed with a lost worker: replace what can take no more work."""
+
+    def flush(self) -> None:  # noqa: B027  (nothing to do unless submit holds reports back)
+        """Send on whatever :meth:`submit` holds back (a backend that sends reports in batches): the run calls it
+        before it waits for a report to finish."""
 
     @abstractmethod
     def close(self, interrupted: bool) -> None: ...

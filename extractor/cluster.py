@@ -104,17 +104,72 @@ def work(job: Engine | Settings, path: Path, name: str, candidates: bool) -> Don
 # -- in the process that runs the job
 
 
-class DaskWorkers(Workers):
-    """Reports submitted to a Dask cluster through its concurrent.futures executor; ``slots`` is the cluster's
-    worker threads."""
+# Reports of these kinds take milliseconds: sent to the cluster in batches, so the per-task cost of the scheduler
+# (several ms a task) is paid once a batch. PDFs and .docx files (tenths of a second to minutes, OCR) go one by one.
+_ONE_BY_ONE = frozenset({".pdf", ".docx"})
+BATCH = 16
 
-    def __init__(self, client: Client, job: Engine | Settings, task: Callable[..., Done] = work) -> None:
+
+def work_batch(task: Callable[..., Done], job: Engine | Settings, items: list[tuple[Path, str, bool]]) -> list[Done]:
+    """Several reports on one Dask worker, one after the other: each :func:`work` as it would run alone."""
+    return [task(job, path, name, candidates) for path, name, candidates in items]
+
+
+class DaskWorkers(Workers):
+    """Reports submitted to a Dask cluster through its concurrent.futures executor: a rules run's text reports in
+    batches of ``batch`` (a batch whose worker dies is sent again one report per task, so only the report that killed it
+    fails), PDFs and .docx one per task. ``slots`` is the cluster's worker threads times ``batch``."""
+
+    def __init__(
+        self, client: Client, job: Engine | Settings, task: Callable[..., Done] = work, batch: int = BATCH
+    ) -> None:
+        # a model's report takes seconds to minutes: batching would only hold reports back from idle workers
         self.client, self.job, self.task = client, job, task
+        self.batch = max(1, batch) if isinstance(job, Engine) else 1
         self.executor = client.get_executor(pure=False)  # the same report twice is two tasks, not one cached
-        self.slots = max(1, sum(client.nthreads().values()))
+        self.slots = max(1, sum(client.nthreads().values())) * self.batch
+        self._held: list[tuple[Path, str, bool, Future[Done]]] = []
 
     def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]:
+        if self.batch == 1 or path.suffix.lower() in _ONE_BY_ONE:
+            return self._one(path, name, candidates)
+        fut: Future[Done] = Future()
+        self._held.append((path, name, candidates, fut))
+        if len(self._held) >= self.batch:
+            self.flush()
+        return fut
+
+    def _one(self, path: Path, name: str, candidates: bool) -> Future[Done]:
         return self.executor.submit(self.task, self.job, path, name, candidates)  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        held, self._held = self._held, []
+        if not held:
+            return
+        items = [(path, name, candidates) for path, name, candidates, _ in held]
+        sent: Future[list[Done]] = self.executor.submit(work_batch, self.task, self.job, items)
+        sent.add_done_callback(lambda done: self._settle(done, held))
+
+    def _settle(self, done: Future[list[Done]], held: list[tuple[Path, str, bool, Future[Done]]]) -> None:
+        """A batch's results to its reports' futures (called in Dask's thread when the batch ends)."""
+        error = CancelledError() if done.cancelled() else done.exception()
+        if error is None:
+            for (*_, fut), result in zip(held, done.result(), strict=True):
+                fut.set_result(result)
+        elif len(held) > 1 and self.lost(error, None) is not None and not done.cancelled():
+            # the worker died under one of the batch's reports: each is sent again alone (from a thread of its own,
+            # not Dask's event loop), so only the one that kills its worker ends as WorkerDied
+            threading.Thread(target=self._alone, args=(held,), daemon=True).start()
+        else:
+            for *_, fut in held:
+                fut.set_exception(error)
+
+    def _alone(self, held: list[tuple[Path, str, bool, Future[Done]]]) -> None:
+        for path, name, candidates, fut in held:
+            try:
+                _chain(self._one(path, name, candidates), fut)
+            except BaseException as e:  # the client closed (the run stopped): the report is not done
+                fut.set_exception(e)
 
     def lost(self, error: BaseException, path: Path | None) -> str | None:
         from distributed import KilledWorker
@@ -126,7 +181,24 @@ class DaskWorkers(Workers):
         return None
 
     def close(self, interrupted: bool) -> None:
+        for *_, fut in self._held:
+            fut.cancel()
+        self._held = []
         self.executor.shutdown(wait=not interrupted)
+
+
+def _chain(source: Future[Done], target: Future[Done]) -> None:
+    """``target`` settles as ``source`` does."""
+
+    def settle(done: Future[Done]) -> None:
+        if done.cancelled():
+            target.set_exception(CancelledError())
+        elif (error := done.exception()) is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(settle)
 
 
 def job_of(engine: Engine, settings: Settings | None) -> Engine | Settings:
@@ -171,10 +243,32 @@ def connect(scheduler: str | None = None, *, workers: int = 1, processes: bool =
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         )
-    with cluster, Client(cluster) as client:
-        if processes:
-            client.register_plugin(_ignore_interrupts(), name="extractor-ignore-interrupts")
-        yield client
+    levels: dict[str, int] = {}
+    try:
+        with cluster, Client(cluster) as client:
+            if processes:
+                client.register_plugin(_ignore_interrupts(), name="extractor-ignore-interrupts")
+            try:
+                yield client
+            except BaseException:
+                # a run stopped mid-task closes connections under tasks in flight: the errors Dask and Tornado log
+                # for them are expected, and the run's own one line says what happened
+                levels = _quiet(logging.CRITICAL)
+                raise
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+_NOISY = ("distributed", "tornado", "tornado.application", "asyncio")
+
+
+def _quiet(level: int) -> dict[str, int]:
+    """Set the loggers of Dask's transport to ``level``; returns their levels before."""
+    before = {name: logging.getLogger(name).level for name in _NOISY}
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(level)
+    return before
 
 
 def _ignore_interrupts() -> Any:

@@ -303,3 +303,63 @@ def test_ctrl_c_stops_a_dask_run_in_one_line_and_the_rerun_finishes(tmp_path: Pa
     assert rerun.returncode == 0, rerun.stderr
     lines = records.read_text(encoding="utf-8").splitlines()
     assert sorted(json.loads(line)["report"] for line in lines) == [f"r{i:04d}" for i in range(300)]
+
+
+class _FakeExecutor:
+    """Runs each submitted task at once, or fails it as a dying worker does when it holds the report named poison."""
+
+    def __init__(self) -> None:
+        self.sent: list[list[str]] = []
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        fut: Future[Any] = Future()
+        items = args[2] if fn is cluster.work_batch else [(args[1], args[2], args[3])]
+        self.sent.append([Path(p).name for p, _, _ in items])
+        if any(Path(p).stem == "poison" for p, _, _ in items):
+            died = distributed.KilledWorker.__new__(distributed.KilledWorker)  # its arguments vary by release
+            Exception.__init__(died, "task", type("Worker", (), {"address": "tcp://worker"})(), 1)
+            fut.set_exception(died)
+        else:
+            fut.set_result(fn(*args))
+        return fut
+
+    def shutdown(self, wait: bool) -> None:
+        pass
+
+
+class _FakeClient:
+    def __init__(self) -> None:
+        self.executor = _FakeExecutor()
+
+    def get_executor(self, pure: bool) -> _FakeExecutor:
+        return self.executor
+
+    def nthreads(self) -> dict[str, int]:
+        return {"a": 1, "b": 1}
+
+
+def _done(job: Any, path: Path, name: str, candidates: bool) -> Done:
+    return Done(error={"error": "Fine", "message": name})
+
+
+def test_text_reports_go_in_batches_and_a_dying_batch_is_sent_again_one_by_one() -> None:
+    client = _FakeClient()
+    workers = cluster.DaskWorkers(client, _rules(), task=_done, batch=4)  # type: ignore[arg-type]
+    assert workers.slots == 2 * 4
+    names = [f"r{i}.txt" for i in range(5)] + ["a.pdf", "poison.txt", "z.txt"]
+    futures = [workers.submit(Path(n), Path(n).stem, False) for n in names]
+    workers.flush()
+    for fut in futures:
+        fut.exception(timeout=10)  # settled (the dying batch's reports from a thread of their own)
+    sent = client.executor.sent
+    assert sent[:3] == [["r0.txt", "r1.txt", "r2.txt", "r3.txt"], ["a.pdf"], ["r4.txt", "poison.txt", "z.txt"]]
+    assert sorted(map(tuple, sent[3:])) == [("poison.txt",), ("r4.txt",), ("z.txt",)]  # then alone
+    results = dict(zip(names, futures, strict=True))
+    assert isinstance(results["poison.txt"].exception(), distributed.KilledWorker)
+    assert all(
+        results[n].result().error == {"error": "Fine", "message": Path(n).stem} for n in names if n != "poison.txt"
+    )
+    model = cluster.DaskWorkers(client, Settings(engine="model", endpoint="http://x", model="m"))  # type: ignore[arg-type]
+    assert model.batch == 1 and model.slots == 2  # a model's reports are never held back

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future
 from pathlib import Path
@@ -104,21 +105,37 @@ def work(job: Engine | Settings, path: Path, name: str, candidates: bool) -> Don
 # -- in the process that runs the job
 
 
-# Reports of these kinds take milliseconds: sent to the cluster in batches, so the per-task cost of the scheduler
-# (several ms a task) is paid once a batch. PDFs and .docx files (tenths of a second to minutes, OCR) go one by one.
+# Reports go to the cluster in batches sized to about _TARGET seconds of work each, so the scheduler's per-task
+# cost (several ms) is paid once a batch: a text report takes milliseconds, a text PDF tens of them, a scan minutes
+# (a batch of one). The size per file suffix follows the seconds the reports of that suffix took so far; before
+# any came back, text kinds start at _FIRST_TEXT and PDFs and .docx files (a scan is one) at one.
+_TARGET = 0.25
+_FIRST_TEXT = 16
 _ONE_BY_ONE = frozenset({".pdf", ".docx"})
-BATCH = 16
+BATCH = 64  # the most reports in one batch
 
 
-def work_batch(task: Callable[..., Done], job: Engine | Settings, items: list[tuple[Path, str, bool]]) -> list[Done]:
-    """Several reports on one Dask worker, one after the other: each :func:`work` as it would run alone."""
-    return [task(job, path, name, candidates) for path, name, candidates in items]
+def work_batch(
+    task: Callable[..., Done], job: Engine | Settings, items: list[tuple[Path, str, bool]]
+) -> list[tuple[Done, float]]:
+    """Several reports on one Dask worker, one after the other, each :func:`work` as it would run alone, with the
+    seconds it took."""
+    out: list[tuple[Done, float]] = []
+    for path, name, candidates in items:
+        started = time.perf_counter()
+        done = task(job, path, name, candidates)
+        out.append((done, time.perf_counter() - started))
+    return out
+
+
+Held = list[tuple[Path, str, bool, "Future[Done]"]]
 
 
 class DaskWorkers(Workers):
-    """Reports submitted to a Dask cluster through its concurrent.futures executor: a rules run's text reports in
-    batches of ``batch`` (a batch whose worker dies is sent again one report per task, so only the report that killed it
-    fails), PDFs and .docx one per task. ``slots`` is the cluster's worker threads times ``batch``."""
+    """Reports submitted to a Dask cluster through its concurrent.futures executor, a rules run's in batches of up
+    to ``batch`` sized by the seconds reports of their kind take (a batch whose worker dies is sent again one
+    report per task, so only the report that killed it fails); a model's one by one. ``slots`` is the cluster's
+    worker threads times ``batch``."""
 
     def __init__(
         self, client: Client, job: Engine | Settings, task: Callable[..., Done] = work, batch: int = BATCH
@@ -128,34 +145,50 @@ class DaskWorkers(Workers):
         self.batch = max(1, batch) if isinstance(job, Engine) else 1
         self.executor = client.get_executor(pure=False)  # the same report twice is two tasks, not one cached
         self.slots = max(1, sum(client.nthreads().values())) * self.batch
-        self._held: list[tuple[Path, str, bool, Future[Done]]] = []
+        self._held: dict[str, Held] = {}
+        self._seconds: dict[str, float] = {}  # per suffix: the seconds a report took, a running mean
+
+    def _size(self, suffix: str) -> int:
+        seconds = self._seconds.get(suffix)
+        if seconds is None:
+            first = 1 if suffix in _ONE_BY_ONE else _FIRST_TEXT
+        else:
+            first = int(_TARGET / seconds) if seconds > 0 else self.batch
+        return max(1, min(self.batch, first))
 
     def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]:
-        if self.batch == 1 or path.suffix.lower() in _ONE_BY_ONE:
-            return self._one(path, name, candidates)
+        suffix = path.suffix.lower()
         fut: Future[Done] = Future()
-        self._held.append((path, name, candidates, fut))
-        if len(self._held) >= self.batch:
-            self.flush()
+        held = self._held.setdefault(suffix, [])
+        held.append((path, name, candidates, fut))
+        if len(held) >= self._size(suffix):
+            self._send(self._held.pop(suffix))
         return fut
 
     def _one(self, path: Path, name: str, candidates: bool) -> Future[Done]:
         return self.executor.submit(self.task, self.job, path, name, candidates)  # type: ignore[no-any-return]
 
     def flush(self) -> None:
-        held, self._held = self._held, []
-        if not held:
-            return
+        held, self._held = self._held, {}
+        for reports in held.values():
+            self._send(reports)
+
+    def _send(self, held: Held) -> None:
         items = [(path, name, candidates) for path, name, candidates, _ in held]
-        sent: Future[list[Done]] = self.executor.submit(work_batch, self.task, self.job, items)
+        sent: Future[list[tuple[Done, float]]] = self.executor.submit(work_batch, self.task, self.job, items)
         sent.add_done_callback(lambda done: self._settle(done, held))
 
-    def _settle(self, done: Future[list[Done]], held: list[tuple[Path, str, bool, Future[Done]]]) -> None:
+    def _settle(self, done: Future[list[tuple[Done, float]]], held: Held) -> None:
         """A batch's results to its reports' futures (called in Dask's thread when the batch ends)."""
         error = CancelledError() if done.cancelled() else done.exception()
         if error is None:
-            for (*_, fut), result in zip(held, done.result(), strict=True):
+            results = done.result()
+            for (*_, fut), (result, _) in zip(held, results, strict=True):
                 fut.set_result(result)
+            suffix = held[0][0].suffix.lower()
+            mean = sum(seconds for _, seconds in results) / len(results)
+            before = self._seconds.get(suffix)
+            self._seconds[suffix] = mean if before is None else 0.5 * (before + mean)
         elif len(held) > 1 and self.lost(error, None) is not None and not done.cancelled():
             # the worker died under one of the batch's reports: each is sent again alone (from a thread of its own,
             # not Dask's event loop), so only the one that kills its worker ends as WorkerDied
@@ -164,7 +197,7 @@ class DaskWorkers(Workers):
             for *_, fut in held:
                 fut.set_exception(error)
 
-    def _alone(self, held: list[tuple[Path, str, bool, Future[Done]]]) -> None:
+    def _alone(self, held: Held) -> None:
         for path, name, candidates, fut in held:
             try:
                 _chain(self._one(path, name, candidates), fut)
@@ -181,9 +214,10 @@ class DaskWorkers(Workers):
         return None
 
     def close(self, interrupted: bool) -> None:
-        for *_, fut in self._held:
-            fut.cancel()
-        self._held = []
+        for held in self._held.values():
+            for *_, fut in held:
+                fut.cancel()
+        self._held = {}
         self.executor.shutdown(wait=not interrupted)
 
 

@@ -354,6 +354,7 @@ def test_text_reports_go_in_batches_and_a_dying_batch_is_sent_again_one_by_one()
     for fut in futures:
         fut.exception(timeout=10)  # settled (the dying batch's reports from a thread of their own)
     sent = client.executor.sent
+    # text in batches (here of 4), a PDF alone until reports of its kind say they are quick
     assert sent[:3] == [["r0.txt", "r1.txt", "r2.txt", "r3.txt"], ["a.pdf"], ["r4.txt", "poison.txt", "z.txt"]]
     assert sorted(map(tuple, sent[3:])) == [("poison.txt",), ("r4.txt",), ("z.txt",)]  # then alone
     results = dict(zip(names, futures, strict=True))
@@ -361,5 +362,7 @@ def test_text_reports_go_in_batches_and_a_dying_batch_is_sent_again_one_by_one()
     assert all(
         results[n].result().error == {"error": "Fine", "message": Path(n).stem} for n in names if n != "poison.txt"
     )
+    quick = [workers.submit(Path(f"q{i}.pdf"), f"q{i}", False) for i in range(4)]  # PDFs that took no time
+    assert [f.done() for f in quick] == [True] * 4 and client.executor.sent[-1] == [f"q{i}.pdf" for i in range(4)]
     model = cluster.DaskWorkers(client, Settings(engine="model", endpoint="http://x", model="m"))  # type: ignore[arg-type]
     assert model.batch == 1 and model.slots == 2  # a model's reports are never held back

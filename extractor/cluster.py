@@ -147,31 +147,41 @@ class DaskWorkers(Workers):
         self.slots = max(1, sum(client.nthreads().values())) * self.batch
         self._held: dict[str, Held] = {}
         self._seconds: dict[str, float] = {}  # per suffix: the seconds a report took, a running mean
+        self._probing: set[str] = set()  # kinds whose first report runs: the others of its kind wait for its time
 
-    def _size(self, suffix: str) -> int:
+    def _size(self, suffix: str) -> int | None:
+        """Reports of ``suffix`` a batch holds; None while the first report of a kind without a size yet runs."""
         seconds = self._seconds.get(suffix)
         if seconds is None:
-            first = 1 if suffix in _ONE_BY_ONE else _FIRST_TEXT
-        else:
-            first = int(_TARGET / seconds) if seconds > 0 else self.batch
-        return max(1, min(self.batch, first))
+            if suffix not in _ONE_BY_ONE:
+                return min(self.batch, _FIRST_TEXT)
+            return None if suffix in self._probing else 1
+        return max(1, min(self.batch, int(_TARGET / seconds) if seconds > 0 else self.batch))
 
     def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]:
         suffix = path.suffix.lower()
         fut: Future[Done] = Future()
-        held = self._held.setdefault(suffix, [])
-        held.append((path, name, candidates, fut))
-        if len(held) >= self._size(suffix):
-            self._send(self._held.pop(suffix))
+        self._held.setdefault(suffix, []).append((path, name, candidates, fut))
+        self._send_full(suffix)
         return fut
+
+    def _send_full(self, suffix: str, partial: bool = False) -> None:
+        """Send the held reports of ``suffix`` in batches of its size (``partial``: the last, smaller one too)."""
+        held = self._held.get(suffix, [])
+        while held and (size := self._size(suffix)) is not None and (len(held) >= size or partial):
+            batch, held[:] = held[:size], held[size:]
+            if suffix in _ONE_BY_ONE and suffix not in self._seconds:
+                self._probing.add(suffix)  # the first of its kind: how long it takes sizes the batches after it
+            self._send(batch)
+        if not held:
+            self._held.pop(suffix, None)
 
     def _one(self, path: Path, name: str, candidates: bool) -> Future[Done]:
         return self.executor.submit(self.task, self.job, path, name, candidates)  # type: ignore[no-any-return]
 
     def flush(self) -> None:
-        held, self._held = self._held, {}
-        for reports in held.values():
-            self._send(reports)
+        for suffix in list(self._held):
+            self._send_full(suffix, partial=True)  # a kind whose first report still runs waits for it
 
     def _send(self, held: Held) -> None:
         items = [(path, name, candidates) for path, name, candidates, _ in held]
@@ -179,16 +189,19 @@ class DaskWorkers(Workers):
         sent.add_done_callback(lambda done: self._settle(done, held))
 
     def _settle(self, done: Future[list[tuple[Done, float]]], held: Held) -> None:
-        """A batch's results to its reports' futures (called in Dask's thread when the batch ends)."""
+        """A batch's results to its reports' futures (called in Dask's thread when the batch ends). The size of its
+        kind is updated first: a future set wakes the run, which may send the held reports of that kind at once."""
+        suffix = held[0][0].suffix.lower()
         error = CancelledError() if done.cancelled() else done.exception()
         if error is None:
             results = done.result()
-            for (*_, fut), (result, _) in zip(held, results, strict=True):
-                fut.set_result(result)
-            suffix = held[0][0].suffix.lower()
             mean = sum(seconds for _, seconds in results) / len(results)
             before = self._seconds.get(suffix)
             self._seconds[suffix] = mean if before is None else 0.5 * (before + mean)
+        self._probing.discard(suffix)  # (a first report that failed: the next of its kind is the next first)
+        if error is None:
+            for (*_, fut), (result, _) in zip(held, results, strict=True):
+                fut.set_result(result)
         elif len(held) > 1 and self.lost(error, None) is not None and not done.cancelled():
             # the worker died under one of the batch's reports: each is sent again alone (from a thread of its own,
             # not Dask's event loop), so only the one that kills its worker ends as WorkerDied

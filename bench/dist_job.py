@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pdf_job import copies  # n hard links to one report, in a folder of their own
 
 DOCS = Path(__file__).resolve().parents[1] / "eval" / "corpus" / "docs"
 INPUTS = {
@@ -84,17 +85,6 @@ def same_folder(a: Path, b: Path) -> bool:
 
     files = ("indicators.csv", "findings.csv", "errors.jsonl")
     return strip(records(a)) == strip(records(b)) and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
-
-
-def copies(source: Path, folder: Path, n: int) -> Path:
-    folder.mkdir(parents=True)
-    for i in range(n):
-        target = folder / f"r{i:04d}{source.suffix}"
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)
-    return folder
 
 
 def main() -> None:

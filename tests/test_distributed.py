@@ -154,16 +154,21 @@ def test_a_dead_worker_fails_its_report_and_the_others_finish(tmp_path: Path) ->
     assert (again.reports, again.failed, again.skipped) == (1, 1, 5)
 
 
+def _two_seeds(tmp_path: Path) -> Path:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for p in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(p, inputs / p.name)
+    return inputs
+
+
 def test_model_calls_in_flight_are_bounded_across_workers(scheduler: str, tmp_path: Path) -> None:
     delay = 0.3
     with FaultServer(delay=delay) as server:
         settings = Settings(
             engine="model", endpoint=server.base_url, model="m", cache=False, concurrency=1, max_retries=0
         )
-        inputs = tmp_path / "in"
-        inputs.mkdir()
-        for p in sorted(SEEDS.glob("*.txt"))[:2]:
-            shutil.copy(p, inputs / p.name)
+        inputs = _two_seeds(tmp_path)
         engine = Engine("openai")  # the parent's engine only names the provider: workers make their own client
         job = cluster.job_of(Engine("openai", client=object()), settings)  # type: ignore[arg-type]
         assert job == settings
@@ -191,10 +196,7 @@ def test_model_calls_overlap_when_the_setting_allows(scheduler: str, tmp_path: P
         settings = Settings(
             engine="model", endpoint=server.base_url, model="m2", cache=False, concurrency=2, max_retries=0
         )
-        inputs = tmp_path / "in"
-        inputs.mkdir()
-        for p in sorted(SEEDS.glob("*.txt"))[:2]:
-            shutil.copy(p, inputs / p.name)
+        inputs = _two_seeds(tmp_path)
         with distributed.Client(scheduler) as client:
             dask_workers = cluster.DaskWorkers(client, settings)
             run([inputs], tmp_path / "out", Engine("openai"), workers=lambda *_: dask_workers)

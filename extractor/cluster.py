@@ -109,7 +109,7 @@ def work(job: Engine | Settings, path: Path, name: str, candidates: bool) -> Don
 # cost (several ms) is paid once a batch: a text report takes milliseconds, a text PDF tens of them, a scan minutes
 # (a batch of one). The size per file suffix follows the seconds the reports of that suffix took so far; before
 # any came back, text kinds start at _FIRST_TEXT and PDFs and .docx files (a scan is one) at one.
-_TARGET = 0.25
+_TARGET = 1.0
 _FIRST_TEXT = 16
 _ONE_BY_ONE = frozenset({".pdf", ".docx"})
 BATCH = 64  # the most reports in one batch

@@ -50,6 +50,7 @@ class Rule:
     kinds: frozenset[str] = _ALL
     value: ValueKind = "count"
     number_before: bool = False  # the number precedes the pattern ("4件均为…")
+    with_unit: bool = False  # only a number printed with a count unit ("其他处理0件"): a table row's bare cells never
 
 
 def _r(code: str, pattern: str, row: str, kinds: frozenset[str] = _ALL, value: ValueKind = "count") -> Rule:
@@ -122,6 +123,9 @@ RULES: tuple[Rule, ...] = (
     _r("requests.legacy.unclear", r"申请内容不明确|告知作出更改补充", "申请内容不明确", _REQUESTS),
     _r("requests.legacy.other_route", r"告知通过其他途径办理", "告知通过其他途径办理", _REQUESTS),
     _r("requests.legacy.other", r"其他答复情形", "其他答复情形", _REQUESTS),
+    # 2019 template outcome in a sentence ("其他处理0件"); the table row of the same words holds bare numbers, whose
+    # first cell is the natural persons' count, not the total: only a number with its unit is read
+    Rule(("requests.other.total",), r"其他处理", "其他处理", _REQUESTS, with_unit=True),
     # collective phrases: the number comes first and every request got the same answer
     Rule(("requests.legacy.not_this_agency",), _ALL_ARE + r"非本(?:行政)?机关", "均为非本机关政府信息",
          _REQUESTS, number_before=True),
@@ -409,6 +413,8 @@ def _rule_cells(text: str, kind: str) -> list[Cell]:
         if n is not None and not rule.number_before:
             n = _broken_number(text, n)
         if n is None or _glued_to_text(text, n):
+            continue
+        if rule.with_unit and n.unit not in _COUNT_UNITS:
             continue
         if not rule.number_before and "\n" in text[m.start() : n.start] and n.unit not in _COUNT_UNITS:
             continue  # a label on one line and a bare number on the next is a table's cells, not a sentence

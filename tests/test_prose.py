@@ -492,3 +492,15 @@ def test_a_sentence_broken_at_every_formatting_run_still_reads() -> None:
 def test_a_bare_number_on_the_next_line_is_not_a_sentences_figure(text: str) -> None:
     got = {(c.code, c.value) for c in extract_prose(text, "requests") + extract_prose(text, "proactive")}
     assert not any(v in (17, 69, 3304, 304) for _, v in got), got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("予以公开及部分公开258件，占33.9%；其他处理0件。", [("requests.other.total", 0)]),  # Shanghai 2019
+        ("（六）其他处理\t3\t2\t0\t0\t0\t0\t5", []),  # the table row: its first cell is not the total
+        ("（六）其他处理 3 2 0 0 0 0 5\n", []),
+    ],
+)
+def test_other_handling_is_read_from_a_sentence_only(text: str, expected: list[tuple[str, int]]) -> None:
+    assert [(c.code, c.value) for c in extract_prose(text, "requests")] == expected

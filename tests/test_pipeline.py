@@ -333,3 +333,23 @@ def test_a_sentence_a_table_contradicts_gives_way_to_the_table() -> None:
     )
     kept = prose_only.indicators.get("litigation.total")
     assert kept is not None and kept.value == 999 and kept.status == "accepted"
+
+
+def test_a_row_that_splits_more_than_one_way_is_a_candidate_never_a_guess(tmp_path: Path) -> None:
+    """Seed 004 with its table cells run together ("行政许可6905+2477664756"): no identity says where +247 ends and
+    7664756 begins, so none of the readings reaches the panel; each is a candidate naming the others."""
+    text = seed_path("004").read_text(encoding="utf-8")
+    flat = tmp_path / "flat.txt"
+    flat.write_text(text.replace("\t", ""), encoding="utf-8")
+    record = process(flat, Engine("rules"))
+    assert record.indicators.get("art20.licensing.change") is None
+    assert record.indicators.get("art20.licensing.decisions") is None
+    (guess,) = record.alternates["art20.licensing.change"]
+    assert guess.status == "candidate" and "several readings" in (guess.reason or "")
+    exact = process(seed_path("004"), Engine("rules"))
+    wrong = {
+        code: (q.value, exact.indicators.get(code).value)  # type: ignore[union-attr]
+        for code, q in record.indicators.items()
+        if not q.derived and exact.indicators.get(code) is not None and exact.indicators.get(code).value != q.value  # type: ignore[union-attr]
+    }
+    assert not wrong, wrong

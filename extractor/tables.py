@@ -597,9 +597,12 @@ _MAX_JOINS = 2  # numbers broken in two that a row may rejoin
 _MAX_CELL = 10**15  # no report prints a larger count or sum of money in 元: a longer digit run is not one cell
 
 
+_LEADING_ZERO = re.compile(r"[+\-]?0\d+")  # "06": no report prints a count so; cells run together ("0" and "6")
+
+
 def _plausible(vals: Sequence[_Val]) -> bool:
-    """No cell of a reading is beyond what a report prints (``_MAX_CELL``)."""
-    return all(v.value is None or abs(v.value) < _MAX_CELL for v in vals)
+    """No cell of a reading is beyond what a report prints (``_MAX_CELL``), or a digit run with a leading zero."""
+    return all(v.value is None or (abs(v.value) < _MAX_CELL and not _LEADING_ZERO.fullmatch(v.raw)) for v in vals)
 
 
 def _joined(core: Sequence[_Tok], joins: int) -> list[list[_Tok]]:
@@ -1267,6 +1270,8 @@ def _read_appendix(text: str, zone: _Zone) -> list[Cell]:
                 continue
             code = resolved
         raw = vm["num"]
+        if _LEADING_ZERO.fullmatch(raw):
+            continue  # "06": this row's 0 run into what follows it (a page number), not a count
         value, qualifier, unit = _parse_cell(raw)
         unit = unit or vm["ucol"] or vm["ucol2"]
         label = text[_label_start(text, m.start(), zone.start) : m.end()].strip()

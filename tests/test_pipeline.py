@@ -353,3 +353,14 @@ def test_a_row_that_splits_more_than_one_way_is_a_candidate_never_a_guess(tmp_pa
         if not q.derived and exact.indicators.get(code) is not None and exact.indicators.get(code).value != q.value  # type: ignore[union-attr]
     }
     assert not wrong, wrong
+
+
+def test_a_zero_run_into_a_page_number_is_not_read_as_a_count(tmp_path: Path) -> None:
+    """Seed 000 scraped to one line: its 附表4 ends "行政诉讼数0", then the page number "6" and "－8－": "06" is two
+    things run together, never the count 6."""
+    text = seed_path("000").read_text(encoding="utf-8")
+    one_line = tmp_path / "one_line.txt"
+    one_line.write_text(text.replace("\t", "").replace("\n", ""), encoding="utf-8")
+    q = process(one_line, Engine("rules")).indicators.get("litigation.total")
+    assert q is None or q.value == 0, (q.value, q.raw)
+    assert process(seed_path("000"), Engine("rules")).indicators.get("litigation.total").value == 0  # type: ignore[union-attr]

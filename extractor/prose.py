@@ -356,13 +356,16 @@ def _rule_of_group(kind: str) -> dict[str, Rule]:
 
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_NEXT_BARE = re.compile(r"[ \t]+\d")  # another number after spaces: cells of a row, not a sentence's figure
 
 
 def _glued_to_text(text: str, n: Number) -> bool:
-    """A bare digit run (no unit) that runs straight into the next words, or ends the section, is a flattened
-    table's cells ("尚未审结总计527819五、…"), not a sentence's figure."""
+    """A bare digit run (no unit) that runs straight into the next words, or ends the section, or is followed by
+    another number, is a flattened table's cells ("尚未审结总计527819五、…"), not a sentence's figure."""
     if n.unit is not None or n.percent:
         return False
+    if _NEXT_BARE.match(text, n.end) is not None:
+        return True  # "尚未审结 总计 5 2 7 8 1 9": a header's last words, then a flattened row's cells
     return n.end == len(text) or _CJK_CHAR.match(text, n.end) is not None  # (a section may end right there)
 
 

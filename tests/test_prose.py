@@ -504,3 +504,12 @@ def test_a_bare_number_on_the_next_line_is_not_a_sentences_figure(text: str) -> 
 )
 def test_other_handling_is_read_from_a_sentence_only(text: str, expected: list[tuple[str, int]]) -> None:
     assert [(c.code, c.value) for c in extract_prose(text, "requests")] == expected
+
+
+def test_a_headers_last_word_then_a_flattened_rows_numbers_is_no_sentence() -> None:
+    """Shanghai 2019's 表四 flattened with spaces: "… 尚未审结 总计 5 2 7 8 1 9" is a header, then a row's cells."""
+    text = "结果维持 结果纠正 其他结果 尚未审结 总计 5 2 7 8 1 9"
+    assert [c for c in extract_prose(text, "review_litigation") if c.value == 5] == []
+    assert [(c.code, c.value) for c in extract_prose("行政复议尚未审结2件。", "review_litigation")] == [
+        ("review.pending", 2)
+    ]

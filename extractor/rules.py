@@ -106,8 +106,10 @@ def _rank(code: str, q: Quantity) -> int:
     return 1 if q.source.section == HOME_SECTION.get(code.split(".")[0]) else 2
 
 
-def _put(out: RulesOutput, code: str, q: Quantity, kept: dict[str, Quantity]) -> None:
+def _put(out: RulesOutput, code: str, q: Quantity, kept: dict[str, Quantity], tied: set[str]) -> None:
     """Keep the best-ranked value; a different other value is kept as an alternate and reported as a finding.
+    Two sentences of the same rank with different values add the code to ``tied``: :func:`extract` then keeps
+    neither (both are candidates).
 
     ``kept`` holds the value kept so far per code; :func:`extract` sets them into ``out.indicators`` at the end
     (the tree's own get/set are slower than a dict). ``q`` is a value not held yet (:func:`_known`): callers
@@ -120,6 +122,10 @@ def _put(out: RulesOutput, code: str, q: Quantity, kept: dict[str, Quantity]) ->
     if _rank(code, q) < _rank(code, current):
         kept[code] = q
         current, q = q, current
+    elif _rank(code, q) == _rank(code, current) and q.source.table is None:
+        # two sentences of equal standing print different figures (a page whose sections were lost: the service
+        # hall's 31830 consultations and the report's own 34170): which one the code means is a guess
+        tied.add(code)
     out.alternates.setdefault(code, []).append(q)
     out.findings.append(
         construct(  # every field given, each of its declared type (as Finding(...) would validate them)
@@ -150,6 +156,7 @@ def _known(out: RulesOutput, kept: dict[str, Quantity], code: str, value: int | 
 def extract(doc: Document, split: Split) -> RulesOutput:
     out = RulesOutput()
     kept: dict[str, Quantity] = {}
+    tied: set[str] = set()
     text = doc.normalized
     allowed = era_codes(split.template)  # a code of another era is a misreading (a 2020 report has no 答复总数)
     sections = split.sections
@@ -161,13 +168,13 @@ def extract(doc: Document, split: Split) -> RulesOutput:
         if not (disjoint and sec is not None and sec.start <= cell.start < sec.end):
             sec = section_at(split, cell.start)
         if (allowed is None or cell.code in allowed) and not _known(out, kept, cell.code, cell.value):
-            _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None), kept)
+            _put(out, cell.code, to_quantity(doc, cell, sec.kind if sec else None), kept, tied)
     shares: list[tuple[str, float, int, int]] = []
     for sec in split.sections:
         body = text[sec.start : sec.end]
         for cell in extract_prose(body, sec.kind):
             if (allowed is None or cell.code in allowed) and not _known(out, kept, cell.code, cell.value):
-                _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start), kept)
+                _put(out, cell.code, to_quantity(doc, cell, sec.kind, base=sec.start), kept, tied)
             share = _SHARE.match(body, cell.end)
             if share and cell.value is not None:
                 shares.append((cell.code, float(share.group(1)), sec.start + share.start(1), sec.start + share.end()))
@@ -175,6 +182,12 @@ def extract(doc: Document, split: Split) -> RulesOutput:
             problems, improvements = _lists(doc, sec)
             out.problems.extend(problems)
             out.improvements.extend(improvements)
+    for code in tied:
+        guess = kept.pop(code)
+        why = f"sentences print {code} as different figures; which one it is, is a guess"
+        for q in (guess, *out.alternates[code]):
+            q.status, q.reason = "candidate", why
+        out.alternates[code].insert(0, guess)
     out.indicators.set_all(kept)
     out.values = kept
     out.findings.extend(_share_findings(shares, kept))

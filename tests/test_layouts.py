@@ -96,3 +96,17 @@ def test_a_layout_loses_values_but_changes_none(
     assert not extra, extra
     if keeps_all:
         assert got == expected
+
+
+def test_two_sentences_of_equal_standing_with_different_figures_leave_both_candidates(tmp_path: Path) -> None:
+    """Seed 001 on one line: its sections are lost, and two sentences print consultations (31830 in the service
+    hall, 34170 for the report): neither reaches the panel; both are candidates."""
+    from extractor.pipeline import process
+
+    path = tmp_path / "one_line.txt"
+    path.write_text(read_document(seed_path("001")).normalized.replace("\n", " "), encoding="utf-8")
+    record = process(path, Engine("rules"))
+    assert record.indicators.get("consult.total") is None
+    assert {q.value for q in record.alternates["consult.total"]} >= {31830, 34170}
+    assert all(q.status == "candidate" for q in record.alternates["consult.total"])
+    assert process(seed_path("001"), Engine("rules")).indicators.get("consult.total").value == 34170  # type: ignore[union-attr]

@@ -331,6 +331,8 @@ def _number_value(rule: Rule, n: Number) -> int | float | None:
         return int(yuan) if yuan == int(yuan) else yuan
     if n.unit in MONEY_UNITS or n.signed:
         return None
+    if n.unit == "条次" and any(unit_of(c) == "条" for c in rule.codes):
+        return None  # "3.53万条次" counts times items were published, not the items (条) the code counts
     return n.value
 
 

@@ -513,3 +513,10 @@ def test_a_headers_last_word_then_a_flattened_rows_numbers_is_no_sentence() -> N
     assert [(c.code, c.value) for c in extract_prose("行政复议尚未审结2件。", "review_litigation")] == [
         ("review.pending", 2)
     ]
+
+
+def test_times_published_are_not_items_published() -> None:
+    """Sanming 2015: "通过各种公开载体主动公开政府信息3.53万条次" counts publications on every channel, not the
+    33696 items (条) its table gives: never proactive.total. "件次" of applications still counts them."""
+    assert extract_prose("通过各种公开载体主动公开政府信息3.53万条次。", "overview") == []
+    assert [(c.code, c.value) for c in extract_prose("网上申请5件次。", "requests")] == [("requests.channel.online", 5)]

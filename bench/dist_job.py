@@ -9,25 +9,32 @@ included (imports; for Dask, starting a LocalCluster of that many single-threade
 * local: ``extractor.bulk.run(..., concurrency=N)`` (N worker processes; one report at a time in-process for N=1)
 * dask:  ``extractor.cluster.run(..., workers=N)``
 
-Printed: seconds and reports/s of each job, the ratio dask ÷ local per row, and the ratio over all rows (sum of
-dask seconds ÷ sum of local seconds); also the cluster's fixed start-up (a LocalCluster of N workers started and
-stopped with nothing to do, less an empty local run's time, both in fresh processes) and the ratio without it,
-which is what a long job converges to. The output folders of the two jobs are compared too (records without their
-``seconds``): a benchmark of a backend that wrote something else would measure nothing. ``--save FILE`` writes the
-figures and each report's worker-seconds (the records' ``seconds``) as JSON for bench/projection.py.
+``--repeat K`` runs each pair K times, the two jobs in alternating order (this machine is shared and noisy: a pair
+run back to back sees the same load); the median of each figure is printed, and the spread of the ratios.
 
-    python bench/dist_job.py [--text 400] [--pdf 40] [--scan 2] [--workers 1 2] [--save dist.json]
+Printed per row: seconds and reports/s of each job, the ratio dask ÷ local of the whole jobs, and the ratio of their
+steady state: the seconds from each job's first report written to its last (what a long job converges to: the
+cluster's start-up, the workers' imports and the first report's compiled patterns fall before the first report is
+written). Then the ratio over all rows (sum of dask seconds ÷ sum of local seconds), whole and steady. The output
+folders of each pair are compared too (records without their ``seconds``): a benchmark of a backend that wrote
+something else would measure nothing. ``--save FILE`` writes the figures and each report's worker-seconds (the
+records' ``seconds``) as JSON for bench/projection.py.
+
+    python bench/dist_job.py [--text 2000] [--pdf 1000] [--scan 0] [--workers 1 2] [--repeat 3] [--save dist.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pdf_job import copies  # n hard links to one report, in a folder of their own
@@ -45,19 +52,18 @@ from pathlib import Path
 started = time.perf_counter()
 from extractor.engine import Engine
 backend, inputs, out, workers = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-if backend == "start-up":  # a LocalCluster of that many workers started and stopped, nothing run on it
-    from extractor import cluster
-    with cluster.connect(workers=workers):
-        pass
-    print(json.dumps({"reports": 0, "failed": 0, "seconds": time.perf_counter() - started}))
-    sys.exit(0)
+first = []
+def progress(stats, name):
+    if not first:
+        first.append(time.perf_counter() - started)
 if backend == "dask":
     from extractor import cluster
-    stats = cluster.run([inputs], out, Engine("rules"), workers=workers)
+    stats = cluster.run([inputs], out, Engine("rules"), workers=workers, on_progress=progress)
 else:
     from extractor.bulk import run
-    stats = run([inputs], out, Engine("rules"), concurrency=workers)
-print(json.dumps({"reports": stats.reports, "failed": stats.failed, "seconds": time.perf_counter() - started}))
+    stats = run([inputs], out, Engine("rules"), concurrency=workers, on_progress=progress)
+print(json.dumps({"reports": stats.reports, "failed": stats.failed, "seconds": time.perf_counter() - started,
+                  "first": first[0] if first else 0.0}))
 """
 
 
@@ -87,16 +93,21 @@ def same_folder(a: Path, b: Path) -> bool:
     return strip(records(a)) == strip(records(b)) and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
 
 
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--text", type=int, default=400, help="copies of the text report")
-    ap.add_argument("--pdf", type=int, default=40, help="copies of the text-layer PDF")
-    ap.add_argument("--scan", type=int, default=2, help="copies of the scan (OCR: seconds a page, six pages)")
+    ap.add_argument("--text", type=int, default=2000, help="copies of the text report")
+    ap.add_argument("--pdf", type=int, default=1000, help="copies of the text-layer PDF")
+    ap.add_argument("--scan", type=int, default=0, help="copies of the scan (OCR: seconds a page, six pages)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeat", type=int, default=3, help="pairs of jobs per row, in alternating order")
     ap.add_argument("--save", type=Path, help="write the figures and per-report worker-seconds here (JSON)")
     args = ap.parse_args()
     counts = {"text": args.text, "text-layer PDF": args.pdf, "scanned PDF": args.scan}
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     seconds_per_report: dict[str, list[float]] = {kind: [] for kind in INPUTS}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-dist-") as tmp:
@@ -106,35 +117,44 @@ def main() -> None:
                 continue
             folder = copies(source, root / f"in-{k}", counts[kind])
             for workers in args.workers:
-                outs = {b: root / f"out-{k}-{workers}-{b}" for b in ("local", "dask")}
-                got = {b: job(b, folder, outs[b], workers) for b in ("local", "dask")}
-                if not same_folder(outs["local"], outs["dask"]):
-                    sys.exit(
-                        f"error: {kind}, {workers} worker(s): the Dask job wrote another folder than the local one"
-                    )
-                if workers == 1:
-                    seconds_per_report[kind] += [float(r["seconds"]) for r in records(outs["local"])]  # type: ignore[arg-type]
-                (root / "empty").mkdir(exist_ok=True)
-                startup = job("start-up", folder, root / "unused", workers)["seconds"]
-                startup -= job("local", root / "empty", root / f"out-empty-{k}-{workers}", workers)["seconds"]
-                rows.append({"input": kind, "workers": workers, "reports": got["local"]["reports"], **{
-                    f"{b}_seconds": got[b]["seconds"] for b in got}, "startup_seconds": max(0.0, startup)})  # fmt: skip
+                runs: dict[str, list[dict[str, float]]] = {"local": [], "dask": []}
+                for rep in range(max(1, args.repeat)):
+                    order = ("local", "dask") if rep % 2 == 0 else ("dask", "local")
+                    outs = {b: root / f"out-{k}-{workers}-{rep}-{b}" for b in order}
+                    for b in order:
+                        runs[b].append(job(b, folder, outs[b], workers))
+                    if not same_folder(outs["local"], outs["dask"]):
+                        sys.exit(
+                            f"error: {kind}, {workers} worker(s): the Dask job wrote another folder than the local one"
+                        )
+                    if workers == 1 and rep == 0:
+                        seconds_per_report[kind] += [float(r["seconds"]) for r in records(outs["local"])]  # type: ignore[arg-type]
+                    for out in outs.values():
+                        shutil.rmtree(out)
+                rows.append({"input": kind, "workers": workers, "reports": runs["local"][0]["reports"], "runs": runs})
     print(
-        f"{'input':16} {'workers':>7} {'reports':>7} {'local s':>8} {'dask s':>8} {'local r/s':>9} {'dask r/s':>9} {'dask/local':>10} {'start-up s':>10} {'excl.':>6}"
+        f"{'input':16} {'workers':>7} {'reports':>7} {'local s':>8} {'dask s':>8} {'local r/s':>9} {'dask r/s':>9}"
+        f" {'dask/local':>10} {'spread':>11} {'steady':>7} {'spread':>11}"
     )
+    whole: dict[str, float] = {"local": 0.0, "dask": 0.0}
+    steady: dict[str, float] = {"local": 0.0, "dask": 0.0}
     for r in rows:
-        loc, dsk, n = float(r["local_seconds"]), float(r["dask_seconds"]), float(r["reports"])  # type: ignore[arg-type]
-        up = float(r["startup_seconds"])  # type: ignore[arg-type]
+        runs, n = r["runs"], float(r["reports"])
+        loc, dsk = (median([j["seconds"] for j in runs[b]]) for b in ("local", "dask"))
+        ratios = [d["seconds"] / lo["seconds"] for lo, d in zip(runs["local"], runs["dask"], strict=True)]
+        tails = [(d["seconds"] - d["first"]) / (lo["seconds"] - lo["first"]) for lo, d in zip(runs["local"], runs["dask"], strict=True)]  # fmt: skip
+        for b in whole:
+            whole[b] += median([j["seconds"] for j in runs[b]])
+            steady[b] += median([j["seconds"] - j["first"] for j in runs[b]])
         print(
-            f"{r['input']:16} {r['workers']:>7} {int(n):>7} {loc:>8.2f} {dsk:>8.2f} {n / loc:>9.2f} {n / dsk:>9.2f} {dsk / loc:>9.2f}x {up:>10.2f} {(dsk - up) / loc:>5.2f}x"
+            f"{r['input']:16} {r['workers']:>7} {int(n):>7} {loc:>8.2f} {dsk:>8.2f} {n / loc:>9.2f} {n / dsk:>9.2f}"
+            f" {median(ratios):>9.2f}x {min(ratios):>5.2f}-{max(ratios):.2f}x {median(tails):>6.2f}x"
+            f" {min(tails):>5.2f}-{max(tails):.2f}x"
         )
-    total_local = sum(float(r["local_seconds"]) for r in rows)  # type: ignore[arg-type]
-    total_dask = sum(float(r["dask_seconds"]) for r in rows)  # type: ignore[arg-type]
-    total_up = sum(float(r["startup_seconds"]) for r in rows)  # type: ignore[arg-type]
     print(
-        f"overall dask / local: {total_dask / total_local:.2f}x over {len(rows)} jobs (target < 1.3x); without the "
-        f"cluster's start-up (a LocalCluster started and stopped empty, less an empty local run): "
-        f"{(total_dask - total_up) / total_local:.2f}x; every pair wrote the same folder"
+        f"overall dask / local (medians over {max(1, args.repeat)} pairs, {len(rows)} rows): whole jobs "
+        f"{whole['dask'] / whole['local']:.2f}x; steady state (first report written to last) "
+        f"{steady['dask'] / steady['local']:.2f}x (target < 1.3x); every pair wrote the same folder"
     )
     print(f"bench seconds: {time.perf_counter() - started:.0f}")
     if args.save:

@@ -106,36 +106,64 @@ def work(job: Engine | Settings, path: Path, name: str, candidates: bool) -> Don
 
 
 # Reports go to the cluster in batches sized to about _TARGET seconds of work each, so the scheduler's per-task
-# cost (several ms) is paid once a batch: a text report takes milliseconds, a text PDF tens of them, a scan minutes
-# (a batch of one). The size per file suffix follows the seconds the reports of that suffix took so far; before
-# any came back, text kinds start at _FIRST_TEXT and PDFs and .docx files (a scan is one) at one.
+# cost (several ms: a round trip through the scheduler for every task) is paid once a batch: a text report takes
+# milliseconds, a text PDF tens of them, a scan minutes (a batch of one). The size per file suffix follows the mean
+# seconds the reports of that suffix took so far on a warm worker (a worker's first report of a kind also pays its
+# imports: it sizes batches only until a warm one comes back); before any came back, text kinds start at
+# _FIRST_TEXT and PDFs and .docx files (a scan is one) at one. Batches are sized when they are sent, and at most
+# _AHEAD of them per worker thread are in flight, so the sizes follow what the reports come back saying.
 _TARGET = 1.0
 _FIRST_TEXT = 16
+_AHEAD = 2
 _ONE_BY_ONE = frozenset({".pdf", ".docx"})
 BATCH = 64  # the most reports in one batch
+
+_warm: set[str] = set()  # on a worker: the suffixes it has run a report of
 
 
 def work_batch(
     task: Callable[..., Done], job: Engine | Settings, items: list[tuple[Path, str, bool]]
-) -> list[tuple[Done, float]]:
+) -> list[tuple[Done, float, bool]]:
     """Several reports on one Dask worker, one after the other, each :func:`work` as it would run alone, with the
-    seconds it took."""
-    out: list[tuple[Done, float]] = []
+    seconds it took and whether the worker had run a report of its kind before (warm)."""
+    out: list[tuple[Done, float, bool]] = []
     for path, name, candidates in items:
+        suffix = path.suffix.lower()
+        warm = suffix in _warm
         started = time.perf_counter()
         done = task(job, path, name, candidates)
-        out.append((done, time.perf_counter() - started))
+        out.append((done, time.perf_counter() - started, warm))
+        _warm.add(suffix)
     return out
 
 
 Held = list[tuple[Path, str, bool, "Future[Done]"]]
 
 
+class _Timing:
+    """The seconds the reports of one suffix took: on warm workers, and first reports of a worker (cold)."""
+
+    __slots__ = ("warm", "warm_n", "cold", "cold_n")
+
+    def __init__(self) -> None:
+        self.warm = self.cold = 0.0
+        self.warm_n = self.cold_n = 0
+
+    def add(self, seconds: float, warm: bool) -> None:
+        if warm:
+            self.warm, self.warm_n = self.warm + seconds, self.warm_n + 1
+        else:
+            self.cold, self.cold_n = self.cold + seconds, self.cold_n + 1
+
+    def mean(self) -> float:
+        return self.warm / self.warm_n if self.warm_n else self.cold / max(1, self.cold_n)
+
+
 class DaskWorkers(Workers):
     """Reports submitted to a Dask cluster through its concurrent.futures executor, a rules run's in batches of up
-    to ``batch`` sized by the seconds reports of their kind take (a batch whose worker dies is sent again one
-    report per task, so only the report that killed it fails); a model's one by one. ``slots`` is the cluster's
-    worker threads times ``batch``."""
+    to ``batch`` sized by the seconds reports of their kind take, at most ``_AHEAD`` batches per worker thread in
+    flight (a batch whose worker dies is sent again one report per task, so only the report that killed it fails);
+    a model's one by one. ``slots`` is the cluster's worker threads times ``batch``."""
 
     def __init__(
         self, client: Client, job: Engine | Settings, task: Callable[..., Done] = work, batch: int = BATCH
@@ -144,19 +172,24 @@ class DaskWorkers(Workers):
         self.client, self.job, self.task = client, job, task
         self.batch = max(1, batch) if isinstance(job, Engine) else 1
         self.executor = client.get_executor(pure=False)  # the same report twice is two tasks, not one cached
-        self.slots = max(1, sum(client.nthreads().values())) * self.batch
+        threads = max(1, sum(client.nthreads().values()))
+        self.slots = threads * self.batch
+        self.ahead = threads * _AHEAD if self.batch > 1 else None  # batches in flight at most (None: no bound)
+        self._lock = threading.Lock()
+        self._in_flight = 0
         self._held: dict[str, Held] = {}
-        self._seconds: dict[str, float] = {}  # per suffix: the seconds a report took, a running mean
+        self._timing: dict[str, _Timing] = {}  # per suffix, from the batches that came back
         self._probing: set[str] = set()  # kinds whose first report runs: the others of its kind wait for its time
 
     def _size(self, suffix: str) -> int | None:
         """Reports of ``suffix`` a batch holds; None while the first report of a kind without a size yet runs."""
-        seconds = self._seconds.get(suffix)
-        if seconds is None:
+        timing = self._timing.get(suffix)
+        if timing is None:
             if suffix not in _ONE_BY_ONE:
                 return min(self.batch, _FIRST_TEXT)
             return None if suffix in self._probing else 1
-        return max(1, min(self.batch, int(_TARGET / seconds) if seconds > 0 else self.batch))
+        seconds = timing.mean()
+        return max(1, min(self.batch, round(_TARGET / seconds) if seconds > 0 else self.batch))
 
     def submit(self, path: Path, name: str, candidates: bool) -> Future[Done]:
         suffix = path.suffix.lower()
@@ -165,12 +198,17 @@ class DaskWorkers(Workers):
         self._send_full(suffix)
         return fut
 
+    def _room(self) -> bool:
+        with self._lock:
+            return self.ahead is None or self._in_flight < self.ahead
+
     def _send_full(self, suffix: str, partial: bool = False) -> None:
-        """Send the held reports of ``suffix`` in batches of its size (``partial``: the last, smaller one too)."""
+        """Send the held reports of ``suffix`` in batches of its size (``partial``: the last, smaller one too), while
+        fewer than ``ahead`` batches are in flight."""
         held = self._held.get(suffix, [])
-        while held and (size := self._size(suffix)) is not None and (len(held) >= size or partial):
+        while held and self._room() and (size := self._size(suffix)) is not None and (len(held) >= size or partial):
             batch, held[:] = held[:size], held[size:]
-            if suffix in _ONE_BY_ONE and suffix not in self._seconds:
+            if suffix in _ONE_BY_ONE and suffix not in self._timing:
                 self._probing.add(suffix)  # the first of its kind: how long it takes sizes the batches after it
             self._send(batch)
         if not held:
@@ -185,22 +223,27 @@ class DaskWorkers(Workers):
 
     def _send(self, held: Held) -> None:
         items = [(path, name, candidates) for path, name, candidates, _ in held]
-        sent: Future[list[tuple[Done, float]]] = self.executor.submit(work_batch, self.task, self.job, items)
+        with self._lock:
+            self._in_flight += 1
+        sent: Future[list[tuple[Done, float, bool]]] = self.executor.submit(work_batch, self.task, self.job, items)
         sent.add_done_callback(lambda done: self._settle(done, held))
 
-    def _settle(self, done: Future[list[tuple[Done, float]]], held: Held) -> None:
-        """A batch's results to its reports' futures (called in Dask's thread when the batch ends). The size of its
-        kind is updated first: a future set wakes the run, which may send the held reports of that kind at once."""
+    def _settle(self, done: Future[list[tuple[Done, float, bool]]], held: Held) -> None:
+        """A batch's results to its reports' futures (called in Dask's thread when the batch ends). The timing of
+        its kind is updated first: a future set wakes the run, which may send the held reports of that kind at
+        once."""
         suffix = held[0][0].suffix.lower()
         error = CancelledError() if done.cancelled() else done.exception()
-        if error is None:
-            results = done.result()
-            mean = sum(seconds for _, seconds in results) / len(results)
-            before = self._seconds.get(suffix)
-            self._seconds[suffix] = mean if before is None else 0.5 * (before + mean)
+        with self._lock:
+            self._in_flight -= 1
+            if error is None:
+                results = done.result()
+                timing = self._timing.setdefault(suffix, _Timing())
+                for _, seconds, warm in results:
+                    timing.add(seconds, warm)
         self._probing.discard(suffix)  # (a first report that failed: the next of its kind is the next first)
         if error is None:
-            for (*_, fut), (result, _) in zip(held, results, strict=True):
+            for (*_, fut), (result, *_) in zip(held, results, strict=True):
                 fut.set_result(result)
         elif len(held) > 1 and self.lost(error, None) is not None and not done.cancelled():
             # the worker died under one of the batch's reports: each is sent again alone (from a thread of its own,

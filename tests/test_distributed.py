@@ -368,3 +368,54 @@ def test_text_reports_go_in_batches_and_a_dying_batch_is_sent_again_one_by_one()
     assert [f.done() for f in quick] == [True] * 4 and client.executor.sent[-1] == [f"q{i}.pdf" for i in range(4)]
     model = cluster.DaskWorkers(client, Settings(engine="model", endpoint="http://x", model="m"))  # type: ignore[arg-type]
     assert model.batch == 1 and model.slots == 2  # a model's reports are never held back
+
+
+class _HeldExecutor:
+    """Keeps every submitted batch until the test settles it, as a busy cluster does."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[Any, list[tuple[Path, str, bool]]]] = []
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        fut: Future[Any] = Future()
+        self.batches.append((fut, args[2]))
+        return fut
+
+    def settle(self, k: int, seconds: float, warm: bool = True) -> None:
+        """Batch ``k`` ends, each of its reports having taken ``seconds``."""
+        fut, items = self.batches[k]
+        fut.set_result([(Done(line=name), seconds, warm) for _, name, _ in items])
+
+    def shutdown(self, wait: bool) -> None:
+        pass
+
+
+def test_batches_are_sized_when_sent_from_warm_reports_and_few_are_in_flight() -> None:
+    client = _FakeClient()
+    client.executor = _HeldExecutor()  # type: ignore[assignment]
+    sent = client.executor.batches  # type: ignore[attr-defined]
+    workers = cluster.DaskWorkers(client, _rules(), task=_done, batch=64)  # type: ignore[arg-type]
+    assert workers.ahead == 2 * cluster._AHEAD  # two worker threads
+    futures = [workers.submit(Path(f"p{i:03d}.pdf"), f"p{i:03d}", False) for i in range(300)]
+    workers.flush()
+    assert [len(items) for _, items in sent] == [1]  # the first PDF alone: its time sizes the others
+    client.executor.settle(0, 0.5, warm=False)  # type: ignore[attr-defined]  # a cold worker's first report
+    workers.flush()
+    assert [len(items) for _, items in sent] == [1, 2, 2, 2, 2]  # 1 s / 0.5 s, and no more than 4 in flight
+    for k in (1, 2):
+        client.executor.settle(k, 0.02, warm=True)  # type: ignore[attr-defined]  # warm: 20 ms a report
+    workers.flush()
+    # once warm reports came back, the cold first one no longer counts: 1 s / 20 ms = 50 a batch
+    assert [len(items) for _, items in sent] == [1, 2, 2, 2, 2, 50, 50]
+    for k in range(3, len(sent)):
+        client.executor.settle(k, 0.02)  # type: ignore[attr-defined]
+    workers.flush()
+    assert all(len(items) == 50 for _, items in sent[7:-1]) and sum(len(items) for _, items in sent) == 300
+    while any(not fut.done() for fut, _ in sent):
+        for k, (fut, items) in enumerate(list(sent)):
+            if not fut.done():
+                client.executor.settle(k, 0.02)  # type: ignore[attr-defined]
+        workers.flush()
+    assert [f.result().line for f in futures] == [f"p{i:03d}" for i in range(300)]

@@ -143,7 +143,7 @@ Held = list[tuple[Path, str, bool, "Future[Done]"]]
 class _Timing:
     """The seconds the reports of one suffix took: on warm workers, and first reports of a worker (cold)."""
 
-    __slots__ = ("warm", "warm_n", "cold", "cold_n")
+    __slots__ = ("cold", "cold_n", "warm", "warm_n")
 
     def __init__(self) -> None:
         self.warm = self.cold = 0.0

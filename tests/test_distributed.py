@@ -414,7 +414,7 @@ def test_batches_are_sized_when_sent_from_warm_reports_and_few_are_in_flight() -
     workers.flush()
     assert all(len(items) == 50 for _, items in sent[7:-1]) and sum(len(items) for _, items in sent) == 300
     while any(not fut.done() for fut, _ in sent):
-        for k, (fut, items) in enumerate(list(sent)):
+        for k, (fut, _) in enumerate(list(sent)):
             if not fut.done():
                 client.executor.settle(k, 0.02)  # type: ignore[attr-defined]
         workers.flush()

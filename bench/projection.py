@@ -3,7 +3,7 @@
 Two measured inputs and one assumption:
 
 * worker-seconds per report of each kind of input: the records' ``seconds`` from ``bench/dist_job.py --save
-  FILE`` (``--from FILE``), else measured here (each of the three corpus inputs of bench/dist_job.py extracted
+  FILE`` (``--from FILE``); the kinds that file lacks (``--scan 0``) are measured here (each of the three corpus inputs of bench/dist_job.py extracted
   ``--rounds`` times in this process, the first round a warm-up);
 * the coordinator's seconds per report: the one process that runs the scheduler, the client and the bulk runner
   (hashing each input for resume, submitting it, writing its record and CSV rows). Measured here by
@@ -22,6 +22,7 @@ workers' start-up (seconds, once).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import tempfile
@@ -35,12 +36,13 @@ from dist_job import INPUTS
 WORKERS = (1, 2, 8, 32, 128)
 
 
-def measure_worker_seconds(rounds: int) -> dict[str, float]:
+def measure_worker_seconds(rounds: int, kinds: list[str]) -> dict[str, float]:
     from extractor.bulk import finish_report
     from extractor.engine import Engine
 
     out: dict[str, float] = {}
-    for kind, path in INPUTS.items():
+    for kind in kinds:
+        path = INPUTS[kind]
         n = 1 if "scan" in kind else rounds  # OCR: seconds a page
         finish_report(path, Engine("rules"))  # warm-up (imports, compiled patterns, OCR models)
         started = time.perf_counter()
@@ -51,9 +53,9 @@ def measure_worker_seconds(rounds: int) -> dict[str, float]:
     return out
 
 
-def _canned(job: Any, path: Path, name: str, candidates: bool) -> Any:
+def _canned(done: Any, job: Any, path: Path, name: str, candidates: bool) -> Any:
     """A worker task that returns a finished report at once (the coordinator's cost alone)."""
-    return job
+    return done
 
 
 def measure_coordinator(reports: int) -> float:
@@ -68,8 +70,8 @@ def measure_coordinator(reports: int) -> float:
         for i in range(reports):
             (inputs / f"r{i:06d}.txt").write_text(f"report {i}\n", encoding="utf-8")
         with cluster.connect(workers=2) as client:
-            workers = cluster.DaskWorkers(client, done, _canned)  # type: ignore[arg-type]
-            workers.slots = 8  # keep the scheduler busy: the bound is the coordinator, not two workers
+            # batches as a rules run sends them (sized by the reports' seconds: here none, so the largest)
+            workers = cluster.DaskWorkers(client, Engine("rules"), functools.partial(_canned, done))
             started = time.perf_counter()
             stats = run([inputs], Path(tmp) / "out", Engine("rules"), workers=lambda *_: workers)
             seconds = time.perf_counter() - started
@@ -87,12 +89,12 @@ def main() -> None:
     args = ap.parse_args()
     if abs(sum(args.mix) - 1) > 1e-9:
         sys.exit("error: --mix must add up to 1")
+    seconds: dict[str, float] = {}
     if args.source:
         seconds = json.loads(args.source.read_text(encoding="utf-8"))["worker_seconds_per_report"]
-        origin = f"from {args.source}"
-    else:
-        seconds = measure_worker_seconds(args.rounds)
-        origin = "measured here"
+    missing = [kind for kind in INPUTS if kind not in seconds]
+    seconds.update(measure_worker_seconds(args.rounds, missing))
+    origin = ", ".join(f"{kind}: {'measured here' if kind in missing else f'from {args.source}'}" for kind in INPUTS)
     coordinator = measure_coordinator(args.coordinator)
     mix = dict(zip(INPUTS, args.mix, strict=True))
     per_report = sum(mix[k] * seconds[k] for k in INPUTS)

@@ -9,7 +9,10 @@ accepted only when
    "申请" and one of "收到/受理/…" for requests.received);
 3. the number's printed unit is one the code's unit allows ("145场" is not a count of 条);
 4. no rules value and no value derived from the identities holds the code (a disagreement is a finding);
-5. it breaks no identity that held without it.
+5. it breaks no identity that held without it;
+6. where the rules read the code from a table row that splits several ways (an ambiguous cell: the text cannot say
+   which reading it means), it is one of those readings, from a sentence; a model's own copy of such a row (the
+   table pass) is one more guess, and stays a candidate.
 
 Everything else is a candidate: kept in the record's ``alternates`` with the reason, shown in the view, never in
 the tree the panel tables and the identities read.
@@ -74,3 +77,20 @@ def breaks_identity(tree: Indicators, code: str, value: Quantity, held: set[tupl
 
 def failing(tree: Indicators) -> set[tuple[str, str]]:
     return {(f.check, f.message) for f in identities.check(tree) if f.severity == "error"}
+
+
+def ambiguous_reading(alternates: dict[str, list[Quantity]], code: str) -> Quantity | None:
+    """The rules' reading of ``code`` from a table row that splits several ways (kept as a candidate), if any."""
+    return next((q for q in alternates.get(code, ()) if q.ambiguous and q.engine == "rules"), None)
+
+
+def guess_problem(alternates: dict[str, list[Quantity]], code: str, value: int | float | None) -> str | None:
+    """Why ``value`` cannot stand for a code whose table row splits several ways (rule 6), or None."""
+    reading = ambiguous_reading(alternates, code)
+    if reading is None:
+        return None
+    readings = [reading.value, *reading.alternatives]
+    if value in readings:
+        return None
+    shown = ", ".join(str(v) for v in readings)
+    return f"its table row splits several ways ({code} would be one of {shown}), none of them {value}"

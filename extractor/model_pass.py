@@ -28,7 +28,7 @@ from .models import (
     TextItem,
     Usage,
 )
-from .numbers import to_yuan
+from .numbers import Number, to_yuan
 from .sections import Section
 from .table_pass import ask_tables
 from .templates import era_codes
@@ -185,7 +185,11 @@ def _era_filter(template: str) -> Callable[[str], bool]:
 
 
 def _read_here(record: ReportRecord, code: str, kind: SectionKind) -> bool:
+    """Whether the rules read ``code`` in this section: a value, or a table row of it that splits several ways
+    (asking the model to split it again would only add a guess)."""
     q = record.indicators.get(code)
+    if q is None:
+        q = gate.ambiguous_reading(record.alternates, code)
     return q is not None and (q.source.section == kind or q.source.section is None)
 
 
@@ -201,7 +205,7 @@ def _model_value(
     engine: Engine,
 ) -> tuple[str, Quantity] | None:
     """A model's answer for one code as a quantity; returned for :func:`_settle` when it passed the quote checks
-    (extractor.gate rules 1-4), else kept as a candidate (or, beside a rules value, as a disagreement)."""
+    (extractor.gate rules 1-4 and 6), else kept as a candidate (or, beside a rules value, as a disagreement)."""
     number = number_in(code, squash(quote))
     if number is None:
         return None
@@ -235,11 +239,16 @@ def _model_value(
         _candidate(record, code, q, "the quote is not in the section text")
     elif not q.verified:
         _candidate(record, code, q, "the answer stayed invalid after its re-asks")
-    elif (problem := gate.quote_problem(code, quote, number)) is not None:
+    elif (problem := _problem(record, code, quote, number, q.value)) is not None:
         _candidate(record, code, q, problem)
     else:
         return code, q
     return None
+
+
+def _problem(record: ReportRecord, code: str, quote: str, number: Number, value: int | float | None) -> str | None:
+    """Why a grounded, valid answer still cannot stand for ``code`` (extractor.gate rules 2, 3 and 6), or None."""
+    return gate.quote_problem(code, quote, number) or gate.guess_problem(record.alternates, code, value)
 
 
 def _model_item(doc: Document, kind: SectionKind, text: str, piece: str, base: int, engine: Engine) -> TextItem:

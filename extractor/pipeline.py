@@ -68,9 +68,8 @@ def process_document(doc: Document, engine: Engine, *, started: float | None = N
         record.findings.extend(found.findings)
     if engine.uses_model:
         ask_model(doc, split.sections, engine, record)
-    guessed = _guesses_give_way(record)
     # the rules' values are the tree's when no model added to it: derive need not walk the tree for them
-    held = dict(found.values) if found is not None and not engine.uses_model and not guessed else None
+    held = dict(found.values) if found is not None and not engine.uses_model else None
     reported = identities.derive(record.indicators, held)
     groups = identity_groups(split.template)
     checked = identities.check(record.indicators, reported, groups)
@@ -129,20 +128,6 @@ def _rederive(tree: Indicators) -> None:
         if q.derived:
             tree.set(code, None)
     identities.derive(tree)
-
-
-def _guesses_give_way(record: ReportRecord) -> bool:
-    """A table cell that several readings of its row fit (a run-together row that splits more than one way, which
-    no identity decides: "1313524" as 13 13 524 or 131 3 524 ...) is a guess: it becomes a candidate whose reason
-    names the other readings, never a panel value."""
-    tree = record.indicators
-    guessed = [(code, q) for code, q in tree.items() if q.ambiguous and not q.derived and q.status == "accepted"]
-    for code, q in guessed:
-        others = ", ".join(str(v) for v in q.alternatives) or "not all of them were tried"
-        q.status, q.reason = "candidate", f"several readings of its table row fit; the others: {others}"
-        record.alternates.setdefault(code, []).append(q)
-        tree.set(code, None)
-    return bool(guessed)
 
 
 def _sentences_give_way(record: ReportRecord, checked: list[Finding]) -> bool:

@@ -188,6 +188,13 @@ def extract(doc: Document, split: Split) -> RulesOutput:
         for q in (guess, *out.alternates[code]):
             q.status, q.reason = "candidate", why
         out.alternates[code].insert(0, guess)
+    for code in [c for c, q in kept.items() if q.ambiguous and not q.derived]:
+        # a table row that splits several ways no identity decides ("1313524" as 13 13 524 or 131 3 524 ...): each
+        # reading is a guess, so none is a value: a candidate whose reason names the other readings
+        guess = kept.pop(code)
+        others = ", ".join(str(v) for v in guess.alternatives) or "not all of them were tried"
+        guess.status, guess.reason = "candidate", f"several readings of its table row fit; the others: {others}"
+        out.alternates.setdefault(code, []).append(guess)
     out.indicators.set_all(kept)
     out.values = kept
     out.findings.extend(_share_findings(shares, kept))

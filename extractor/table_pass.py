@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 
-from . import identities, templates
+from . import gate, identities, templates
 from .codebook import codebook
 from .documents import Document
 from .engine import Engine
@@ -76,9 +76,10 @@ def ask_tables(doc: Document, sections: Iterable[Section], engine: Engine, recor
             engine.activity.answered()
             continue
         base, text = place
+        guessed = frozenset(c for c in block.codes if gate.ambiguous_reading(record.alternates, c) is not None)
         try:
             result = engine.client.ask_block(
-                engine.prompt, block, text, _checker(record.indicators, block, groups, lock)
+                engine.prompt, block, text, _checker(record.indicators, block, groups, lock, guessed)
             )
         except ModelOutputError as e:
             record.findings.append(Finding(check="model.block_failed", severity="warning", message=e.one_line()))
@@ -88,7 +89,7 @@ def ask_tables(doc: Document, sections: Iterable[Section], engine: Engine, recor
             engine.activity.answered()
         record.usage.add(result.usage)
         if isinstance(result.answer, BlockAnswer):
-            _settle_block(doc, record, block, result.answer, bool(result.verified), base, text, engine, groups)
+            _settle_block(doc, record, block, result.answer, bool(result.verified), base, text, engine, groups, guessed)
 
 
 def _text_of(doc: Document, sections: list[Section], block: TableBlock) -> tuple[int, str] | None:
@@ -107,22 +108,28 @@ def _text_of(doc: Document, sections: list[Section], block: TableBlock) -> tuple
     return None
 
 
-def _trial(tree: Indicators, block: TableBlock, answer: BlockAnswer) -> list[str]:
-    """Put the answer's cells the tree lacks into ``tree`` (the caller takes them out again); their codes."""
+def _trial(tree: Indicators, block: TableBlock, answer: BlockAnswer, guessed: frozenset[str]) -> list[str]:
+    """Put the answer's cells the tree lacks into ``tree`` (the caller takes them out again); their codes. The
+    cells in ``guessed`` (their row splits several ways in the text) are left out: a copy of them is a guess, and
+    nothing is confirmed through it."""
     put: list[str] = []
     for code, value in zip(block.codes, answer.cells().values(), strict=True):
-        if value is not None and tree.get(code) is None:
+        if value is not None and tree.get(code) is None and code not in guessed:
             tree.set(code, Quantity(value=value, unit=codebook()[code].unit, engine="model"))
             put.append(code)
     return put
 
 
 def _verdict(
-    tree: Indicators, block: TableBlock, answer: BlockAnswer, groups: tuple[templates.IdentityGroup, ...]
+    tree: Indicators,
+    block: TableBlock,
+    answer: BlockAnswer,
+    groups: tuple[templates.IdentityGroup, ...],
+    guessed: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], list[str]]:
     """The identity errors through the block's cells with the answer in the tree, and the complete identities
     through them."""
-    put = _trial(tree, block, answer)
+    put = _trial(tree, block, answer, guessed)
     try:
         broken = [
             f
@@ -137,13 +144,17 @@ def _verdict(
 
 
 def _checker(
-    tree: Indicators, block: TableBlock, groups: tuple[templates.IdentityGroup, ...], lock: threading.Lock
+    tree: Indicators,
+    block: TableBlock,
+    groups: tuple[templates.IdentityGroup, ...],
+    lock: threading.Lock,
+    guessed: frozenset[str],
 ) -> Callable[[BlockAnswer], list[str]]:
     """What a re-ask tells the model: each identity the answer breaks, with its cells and their values."""
 
     def check(answer: BlockAnswer) -> list[str]:
         with lock:
-            broken, _ = _verdict(tree, block, answer, groups)
+            broken, _ = _verdict(tree, block, answer, groups, guessed)
         return [f"{f.check} 不成立：{f.message}" for f in broken]
 
     return check
@@ -159,9 +170,10 @@ def _settle_block(
     text: str,
     engine: Engine,
     groups: tuple[templates.IdentityGroup, ...],
+    guessed: frozenset[str],
 ) -> None:
     tree = record.indicators
-    broken, complete = _verdict(tree, block, answer, groups)
+    broken, complete = _verdict(tree, block, answer, groups, guessed)
     reason = None
     if broken or not verified:
         reason = f"it breaks {broken[0].check}: {broken[0].message}" if broken else "its answer stayed invalid"
@@ -182,10 +194,10 @@ def _settle_block(
             grounded=True,
             verified=verified,
         )
-        if reason is None:
+        if reason is None and code not in guessed:
             tree.set(code, q)
         else:
-            q.status, q.reason = "candidate", reason
+            q.status, q.reason = "candidate", reason or "its table row splits several ways: the model's copy is a guess"
             record.alternates.setdefault(code, []).append(q)
 
 

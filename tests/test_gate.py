@@ -119,3 +119,38 @@ def test_candidates_reach_the_csv_only_when_asked(tmp_path: Path) -> None:
     assert statuses(tmp_path / "with") == {("proactive.total", "145", "candidate")}
     export_tables(tmp_path / "with")
     assert statuses(tmp_path / "with") == set()
+
+
+def test_a_code_whose_table_row_splits_several_ways_takes_only_one_of_its_readings_from_a_sentence() -> None:
+    """Rule 6. The rules kept a run-together row's cell as a candidate (13, or 131, or 1313): a model's 131 from a
+    sentence confirms one reading; a 7 is none of them; nothing else of the gate is touched."""
+    from extractor import gate
+    from extractor.models import Quantity, Source
+
+    guess = Quantity(value=13, engine="rules", ambiguous=True, alternatives=[131, 1313], status="candidate",
+                     source=Source(section="requests", table="表三"))  # fmt: skip
+    alternates = {"requests.received.total": [guess]}
+    assert gate.ambiguous_reading(alternates, "requests.received.total") is guess
+    assert gate.guess_problem(alternates, "requests.received.total", 131) is None
+    problem = gate.guess_problem(alternates, "requests.received.total", 7)
+    assert problem is not None and "13, 131, 1313" in problem and "none of them 7" in problem
+    assert gate.guess_problem(alternates, "requests.channel.online", 7) is None  # another code: no reading
+    plain = {"requests.received.total": [guess.model_copy(update={"ambiguous": False})]}
+    assert gate.ambiguous_reading(plain, "requests.received.total") is None
+
+
+def test_the_model_is_not_asked_to_split_again_a_row_the_rules_found_splitting_several_ways() -> None:
+    """A code whose table row the rules read several ways in a section counts as read there: the hybrid engine does
+    not ask the model for it in that section (a second split would be a guess too), and asks it elsewhere."""
+    from extractor.model_pass import _read_here
+    from extractor.models import Meta, Quantity, Source
+
+    record = ReportRecord(report="r", path="r.txt", sha256="0", provider="hybrid", meta=Meta())
+    assert not _read_here(record, "litigation.total", "review_litigation")
+    guess = Quantity(value=13, engine="rules", ambiguous=True, alternatives=[131], status="candidate",
+                     source=Source(section="review_litigation", table="表四"))  # fmt: skip
+    record.alternates["litigation.total"] = [guess]
+    assert _read_here(record, "litigation.total", "review_litigation")
+    assert not _read_here(record, "litigation.total", "overview")  # a sentence elsewhere is still asked
+    record.alternates["litigation.total"] = [guess.model_copy(update={"ambiguous": False})]
+    assert not _read_here(record, "litigation.total", "review_litigation")  # another kind of candidate: asked

@@ -251,7 +251,11 @@ def score_entry(entry: CorpusEntry, record: ReportRecord | None, error: str | No
     if record is None:
         rejected = error is not None and "NotAReportError" in error
         return CorpusScore(entry, None, error=error, rejected=rejected)
-    ambiguous = sum(1 for _, q in record.indicators.items() if q.ambiguous)
+    # cells whose table row splits several ways: candidates (rules.extract), or a value a sentence confirmed
+    ambiguous = len(
+        {code for code, q in record.indicators.items() if q.ambiguous}
+        | {code for code, qs in record.alternates.items() if any(q.ambiguous for q in qs)}
+    )
     return CorpusScore(entry, score_report(entry.gold.as_gold(), record), ambiguous=ambiguous)
 
 

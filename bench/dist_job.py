@@ -15,7 +15,8 @@ run back to back sees the same load); the median of each figure is printed, and 
 Printed per row: seconds and reports/s of each job, the ratio dask ÷ local of the whole jobs, and the ratio of their
 steady state: the seconds from each job's first report written to its last (what a long job converges to: the
 cluster's start-up, the workers' imports and the first report's compiled patterns fall before the first report is
-written). Then the ratio over all rows (sum of dask seconds ÷ sum of local seconds), whole and steady. The output
+written; shown for rows of at least 10 reports a worker). Then the ratio over all rows (sum of dask seconds ÷ sum
+of local seconds), whole and steady. The output
 folders of each pair are compared too (records without their ``seconds``): a benchmark of a backend that wrote
 something else would measure nothing. ``--save FILE`` writes the figures and each report's worker-seconds (the
 records' ``seconds``) as JSON for bench/projection.py.
@@ -142,10 +143,13 @@ def main() -> None:
         runs, n = r["runs"], float(r["reports"])
         loc, dsk = (median([j["seconds"] for j in runs[b]]) for b in ("local", "dask"))
         ratios = [d["seconds"] / lo["seconds"] for lo, d in zip(runs["local"], runs["dask"], strict=True)]
-        tails = [(d["seconds"] - d["first"]) / (lo["seconds"] - lo["first"]) for lo, d in zip(runs["local"], runs["dask"], strict=True)]  # fmt: skip
+        # a steady state needs reports enough to have one: several per worker after the first came back
+        long = n >= 10 * int(r["workers"])
+        tails = [(d["seconds"] - d["first"]) / (lo["seconds"] - lo["first"]) for lo, d in zip(runs["local"], runs["dask"], strict=True)] if long else [float("nan")]  # fmt: skip
         for b in whole:
             whole[b] += median([j["seconds"] for j in runs[b]])
-            steady[b] += median([j["seconds"] - j["first"] for j in runs[b]])
+            if long:
+                steady[b] += median([j["seconds"] - j["first"] for j in runs[b]])
         print(
             f"{r['input']:16} {r['workers']:>7} {int(n):>7} {loc:>8.2f} {dsk:>8.2f} {n / loc:>9.2f} {n / dsk:>9.2f}"
             f" {median(ratios):>9.2f}x {min(ratios):>5.2f}-{max(ratios):.2f}x {median(tails):>6.2f}x"
@@ -154,7 +158,8 @@ def main() -> None:
     print(
         f"overall dask / local (medians over {max(1, args.repeat)} pairs, {len(rows)} rows): whole jobs "
         f"{whole['dask'] / whole['local']:.2f}x; steady state (first report written to last) "
-        f"{steady['dask'] / steady['local']:.2f}x (target < 1.3x); every pair wrote the same folder"
+        f"{steady['dask'] / steady['local'] if steady['local'] else float('nan'):.2f}x over the rows of at least 10 "
+        "reports a worker (target < 1.3x); every pair wrote the same folder"
     )
     print(f"bench seconds: {time.perf_counter() - started:.0f}")
     if args.save:

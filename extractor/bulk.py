@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import supported
+from .documents.ocr import share_cores
 from .engine import Engine
 from .errors import (
     ExtractorError,
@@ -333,7 +334,10 @@ class LocalWorkers(Workers):
     def _new_pool(self) -> Executor:
         if self.in_processes:
             return ProcessPoolExecutor(
-                max_workers=self.slots, mp_context=_worker_context(), initializer=_worker_ignores_interrupts
+                max_workers=self.slots,
+                mp_context=_worker_context(),
+                initializer=_worker_starts,
+                initargs=(self.slots,),
             )
         return ThreadPoolExecutor(max_workers=self.slots)
 
@@ -408,10 +412,12 @@ def finish_report(path: Path, engine: Engine, name: str | None = None, candidate
     )
 
 
-def _worker_ignores_interrupts() -> None:
-    """Ctrl-C reaches the whole process group: the workers leave it to the parent, which stops the run (and
-    the pool) once, instead of each printing a traceback of its own."""
+def _worker_starts(processes: int) -> None:
+    """A worker process of a pool of ``processes``. Ctrl-C reaches the whole process group: the workers leave it
+    to the parent, which stops the run (and the pool) once, instead of each printing a traceback of its own. OCR
+    gets the worker's share of the cores."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    share_cores(processes)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

@@ -325,10 +325,16 @@ def connect(scheduler: str | None = None, *, workers: int = 1, processes: bool =
     # given only the report it runs (the scheduler keeps the queue), so a worker's death touches no other report.
     # The workers' sampling profiler (a thread waking every 10 ms for the dashboard, which is off here) is turned off:
     # on this 2-core machine a PDF report took 22 ms on a worker with it off, 24 ms with it on.
+    # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536 (glibc then hands freed memory back to the system at
+    # once): OCR, whose model frees and allocates its buffers on every call, ran twice as slow with it (a six-page
+    # scan: 49.7 s against 23.7 s in a plain process). The workers keep the rest of Dask's environment (one thread
+    # for OpenMP/BLAS libraries).
+    environ = dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {}
     settings = {
         "distributed.scheduler.allowed-failures": 1,
         "distributed.scheduler.worker-saturation": 1.0,
         "distributed.worker.profile.enabled": False,
+        "distributed.nanny.pre-spawn-environ": {k: v for k, v in environ.items() if k != "MALLOC_TRIM_THRESHOLD_"},
     }
     with dask.config.set(settings):
         cluster = LocalCluster(
@@ -344,7 +350,7 @@ def connect(scheduler: str | None = None, *, workers: int = 1, processes: bool =
     try:
         with cluster, Client(cluster) as client:
             if processes:
-                client.register_plugin(_ignore_interrupts(), name="extractor-ignore-interrupts")
+                client.register_plugin(_local_worker(workers), name="extractor-local-worker")
             try:
                 yield client
             except BaseException:
@@ -368,19 +374,23 @@ def _quiet(level: int) -> dict[str, int]:
     return before
 
 
-def _ignore_interrupts() -> Any:
-    """A worker plugin for the worker processes of a LocalCluster started here: Ctrl-C reaches the whole process
-    group, and the run (this process) stops the cluster itself, instead of each worker printing a traceback."""
+def _local_worker(workers: int) -> Any:
+    """A worker plugin for the worker processes of a LocalCluster of ``workers`` started here: Ctrl-C reaches the
+    whole process group, and the run (this process) stops the cluster itself, instead of each worker printing a
+    traceback; OCR gets the worker's share of the machine's cores."""
     from distributed import WorkerPlugin
 
-    class IgnoreInterrupts(WorkerPlugin):
+    class LocalWorker(WorkerPlugin):
         def setup(self, worker: Any) -> None:
             import signal
 
+            from .documents.ocr import share_cores
+
             with contextlib.suppress(ValueError):  # not the main thread: nothing to do
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+            share_cores(workers)
 
-    return IgnoreInterrupts()
+    return LocalWorker()
 
 
 def run(

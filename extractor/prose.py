@@ -318,6 +318,18 @@ def _is_subset_clause(text: str, start: int) -> bool:
     return "其中" in prefix and "本级" in prefix
 
 
+# "三是通过三明市科学技术局网公开…，主动公开信息87条": what one department's website published, a part of the
+# report's total (Sanming 2017, whose total is its 附表's 34073); the city's own portal ("通过政府门户网站") is not one
+_OWN_SITE = re.compile(r"通过[^，,。；;]{0,30}?(?:局|委|办|厅|中心|站)(?:门户)?网(?:站)?")
+_TOTALS = frozenset({"proactive.total"})
+
+
+def _one_departments_site(text: str, start: int) -> bool:
+    """Whether the sentence before ``start`` says its figures went through one department's website."""
+    last = max(text.rfind(c, max(0, start - _SUBJECT_WINDOW), start) for c in "。；;")
+    return _OWN_SITE.search(text, last + 1, start) is not None
+
+
 def _number_value(rule: Rule, n: Number) -> int | float | None:
     """The value a rule stores for a number, or None when the number is not the kind the rule needs."""
     if rule.value == "rate":
@@ -408,6 +420,8 @@ def _rule_cells(text: str, kind: str) -> list[Cell]:
     for m in pattern.finditer(text):
         rule = rule_of[m.lastgroup] if m.lastgroup else None
         if rule is None or _is_subset_clause(text, m.start()):
+            continue
+        if _TOTALS.intersection(rule.codes) and _one_departments_site(text, m.start()):
             continue
         if rule.value != "zero" and _CUMULATIVE.search(text, max(0, m.start() - _CUMULATIVE_REACH), m.start()):
             continue  # "《条例》实施以来，累计主动公开政府信息330613条": a running total, not the year's

@@ -154,6 +154,11 @@ def test_seed_spans_point_at_numbers() -> None:
 # id → (sentence, section kind, expected (code, value, qualifier) cells)
 SENTENCES: dict[str, tuple[str, str, set[tuple[str, int | float, str]]]] = {
     "proactive-total": ("全年主动公开政府信息81条。", "proactive", {("proactive.total", 81, "exact")}),
+    "through-the-portal": (
+        "通过市政府门户网站主动公开政府信息4532条。",
+        "proactive",
+        {("proactive.total", 4532, "exact")},
+    ),
     "proactive-total-wan": (
         "各部门主动公开政府信息81万条，其中:",
         "proactive",
@@ -385,6 +390,10 @@ NOTHING: dict[str, tuple[str, str]] = {
     "processed-is-not-received": ("全市各级行政机关共办理政府信息公开申请19017宗。", "overview"),
     "no-lost-cases": ("全年未发生因政府信息公开引起的行政诉讼败诉案件。", "review_litigation"),
     "wu-in-sentence": ("申请人(无)正当理由逾期不补正的，不再处理。", "requests"),
+    "one-departments-site": (
+        "三是通过三明市科学技术局网公开各类科技创新政策83条、政策解读文件176条，主动公开信息87条。",
+        "overview",
+    ),
 }
 
 

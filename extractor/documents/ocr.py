@@ -28,6 +28,7 @@ PP-OCR's text-direction classifier, which turned lone digits upside down ("6" re
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,13 +87,26 @@ class _Line:
         return sum(b.number for b in self.boxes) >= 2
 
 
+_threads: int | None = None  # the OCR model's threads in this process; None: onnxruntime's own (every core)
+
+
+def share_cores(processes: int) -> None:
+    """This process is one of ``processes`` on this machine that may read scans at once: its OCR model runs on its
+    share of the cores. (The model's threads use every core by default: two processes on two cores, each with two
+    threads, read two scans in 57 s where one process read them in 38 s.) Called before the first OCR."""
+    global _threads
+    _threads = max(1, (os.cpu_count() or 1) // max(1, processes))
+
+
 @cache
 def _engine() -> Any:
     try:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError as e:
         raise OcrUnavailable("pip install 'extractor[ocr]'") from e
-    return RapidOCR(use_cls=False, text_score=0.0)
+    if _threads is None:
+        return RapidOCR(use_cls=False, text_score=0.0)
+    return RapidOCR(use_cls=False, text_score=0.0, intra_op_num_threads=_threads, inter_op_num_threads=1)
 
 
 def ocr_pdf(raw: bytes) -> tuple[str, list[tuple[int, int, float]]]:

@@ -172,22 +172,23 @@ class DaskWorkers(Workers):
         self.client, self.job, self.task = client, job, task
         self.batch = max(1, batch) if isinstance(job, Engine) else 1
         self.executor = client.get_executor(pure=False)  # the same report twice is two tasks, not one cached
-        threads = max(1, sum(client.nthreads().values()))
-        self.slots = threads * self.batch
-        self.ahead = threads * _AHEAD if self.batch > 1 else None  # batches in flight at most (None: no bound)
+        self.threads = max(1, sum(client.nthreads().values()))
+        self.slots = self.threads * self.batch
+        self.ahead = self.threads * _AHEAD if self.batch > 1 else None  # batches in flight at most (None: no bound)
         self._lock = threading.Lock()
         self._in_flight = 0
         self._held: dict[str, Held] = {}
         self._timing: dict[str, _Timing] = {}  # per suffix, from the batches that came back
-        self._probing: set[str] = set()  # kinds whose first report runs: the others of its kind wait for its time
+        self._probing: dict[str, int] = {}  # kinds without a time yet: their first reports running, one a thread
 
     def _size(self, suffix: str) -> int | None:
-        """Reports of ``suffix`` a batch holds; None while the first report of a kind without a size yet runs."""
+        """Reports of ``suffix`` a batch holds; None while the first reports of a kind without a size yet run (one
+        per worker thread, alone: a kind that may take minutes a report is not held back from idle workers)."""
         timing = self._timing.get(suffix)
         if timing is None:
             if suffix not in _ONE_BY_ONE:
                 return min(self.batch, _FIRST_TEXT)
-            return None if suffix in self._probing else 1
+            return 1 if self._probing.get(suffix, 0) < self.threads else None
         seconds = timing.mean()
         return max(1, min(self.batch, round(_TARGET / seconds) if seconds > 0 else self.batch))
 
@@ -209,7 +210,8 @@ class DaskWorkers(Workers):
         while held and self._room() and (size := self._size(suffix)) is not None and (len(held) >= size or partial):
             batch, held[:] = held[:size], held[size:]
             if suffix in _ONE_BY_ONE and suffix not in self._timing:
-                self._probing.add(suffix)  # the first of its kind: how long it takes sizes the batches after it
+                # one of the first of its kind: how long they take sizes the batches after them
+                self._probing[suffix] = self._probing.get(suffix, 0) + 1
             self._send(batch)
         if not held:
             self._held.pop(suffix, None)
@@ -241,7 +243,8 @@ class DaskWorkers(Workers):
                 timing = self._timing.setdefault(suffix, _Timing())
                 for _, seconds, warm in results:
                     timing.add(seconds, warm)
-        self._probing.discard(suffix)  # (a first report that failed: the next of its kind is the next first)
+            if suffix in self._probing:  # (a first report that failed: the next of its kind is the next first)
+                self._probing[suffix] -= 1
         if error is None:
             for (*_, fut), (result, *_) in zip(held, results, strict=True):
                 fut.set_result(result)

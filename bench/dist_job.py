@@ -152,14 +152,14 @@ def main() -> None:
                 steady[b] += median([j["seconds"] - j["first"] for j in runs[b]])
         print(
             f"{r['input']:16} {r['workers']:>7} {int(n):>7} {loc:>8.2f} {dsk:>8.2f} {n / loc:>9.2f} {n / dsk:>9.2f}"
-            f" {median(ratios):>9.2f}x {min(ratios):>5.2f}-{max(ratios):.2f}x {median(tails):>6.2f}x"
-            f" {min(tails):>5.2f}-{max(tails):.2f}x"
+            f" {median(ratios):>9.2f}x {min(ratios):>5.2f}-{max(ratios):.2f}x"
+            + (f" {median(tails):>6.2f}x {min(tails):>5.2f}-{max(tails):.2f}x" if long else f" {'-':>7} {'-':>11}")
         )
     print(
         f"overall dask / local (medians over {max(1, args.repeat)} pairs, {len(rows)} rows): whole jobs "
         f"{whole['dask'] / whole['local']:.2f}x; steady state (first report written to last) "
-        f"{steady['dask'] / steady['local'] if steady['local'] else float('nan'):.2f}x over the rows of at least 10 "
-        "reports a worker (target < 1.3x); every pair wrote the same folder"
+        + (f"{steady['dask'] / steady['local']:.2f}x" if steady["local"] else "-")
+        + " over the rows of at least 10 reports a worker (target < 1.3x); every pair wrote the same folder"
     )
     print(f"bench seconds: {time.perf_counter() - started:.0f}")
     if args.save:

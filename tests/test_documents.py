@@ -777,6 +777,80 @@ def test_pdf_table_rows_are_tab_separated_cells(tmp_path: Path) -> None:
     ]
 
 
+# 表三 with blank cells (nothing printed): the PDF draws only the printed numbers
+T3_HEADER = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+T3_ROWS = [
+    ["一、本年新收政府信息公开申请数量", "821", "35", "", "", "2", "1", "859"],
+    ["二、上年结转政府信息公开申请数量", "18", "", "", "", "", "", "18"],
+    ["（一）予以公开", "258", "12", "", "", "1", "1", ""],
+    ["（二）部分公开", "3", "", "", "", "", "", ""],
+]
+
+
+def _t3_pdf(header: bool, align: str = "CENTER", rows: list[list[str]] = T3_ROWS) -> bytes:
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=11)
+    pdf.multi_cell(0, 7, "三、收到和处理政府信息公开申请情况", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("wqy", size=8)
+    options = {"first_row_as_headings": False, "headings_style": FontFace(), "text_align": align}
+    with pdf.table(col_widths=(50, 18, 18, 18, 18, 18, 18, 18), **options) as table:  # type: ignore[arg-type]
+        if header:
+            row = table.row()
+            row.cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=2)
+            row.cell(T3_HEADER[0], rowspan=2)
+            row.cell("法人或其他组织", colspan=5)
+            row.cell(T3_HEADER[6], rowspan=2)
+            row = table.row()
+            for name in T3_HEADER[1:6]:
+                row.cell(name)
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.set_font("wqy", size=11)
+    pdf.multi_cell(0, 7, "四、政府信息公开行政复议、行政诉讼情况", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _row_lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.startswith(("一、本年", "二、上年", "(一)", "(二)"))]
+
+
+def _normalized(rows: list[list[str]], blank_cells: bool) -> list[str]:
+    return [normalize("\t".join(c for c in row if c or blank_cells))[0] for row in rows]
+
+
+@needs_cjk_font
+@pytest.mark.parametrize("align", ["CENTER", "RIGHT", "LEFT"])
+def test_pdf_blank_table_cells_keep_their_columns(align: str, tmp_path: Path) -> None:
+    """Blank cells draw nothing in a PDF: each number is put in its column by its position under the header, and the
+    blank columns become empty cells, as the HTML reader writes them."""
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_t3_pdf(header=True, align=align))
+    assert _row_lines(read_document(target).normalized) == _normalized(T3_ROWS, blank_cells=True)
+
+
+@needs_cjk_font
+def test_pdf_table_rows_without_a_header_are_left_as_printed(tmp_path: Path) -> None:
+    """No header above the numbers: their columns are not clear, so each row keeps only its printed cells."""
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_t3_pdf(header=False))
+    assert _row_lines(read_document(target).normalized) == _normalized(T3_ROWS, blank_cells=False)
+
+
+@needs_cjk_font
+def test_pdf_a_header_cell_without_numbers_at_the_left_leaves_the_rows_as_printed(tmp_path: Path) -> None:
+    """The leftmost column has no number in any row: its header might be the labels' own, so nothing is moved."""
+    rows = [[row[0], "", *row[2:]] for row in T3_ROWS]
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_t3_pdf(header=True, rows=rows))
+    assert _row_lines(read_document(target).normalized) == _normalized(rows, blank_cells=False)
+
+
 def test_pdf_without_text_needs_ocr(tmp_path: Path) -> None:
     from extractor.documents.common import NeedsOcr
     from extractor.documents.pdf import _read_pdf

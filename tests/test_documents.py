@@ -851,6 +851,75 @@ def test_pdf_a_header_cell_without_numbers_at_the_left_leaves_the_rows_as_printe
     assert _row_lines(read_document(target).normalized) == _normalized(rows, blank_cells=False)
 
 
+def _synthetic_page(header: list[tuple[str, float]], rows: list[list[tuple[str, float]]], top: float = 700) -> list:
+    """A page's lines from chunks placed by hand (size 9): header cells, then rows of (text, x) 20 points apart."""
+    from extractor.documents.pdf import _assemble, _Chunk
+
+    def chunk(text: str, x: float, y: float) -> _Chunk:
+        width = 9 * len(text) if not text.isascii() else 5 * len(text)
+        return _Chunk(text, x, y, 9.0, x + width)
+
+    chunks = [chunk(text, x, top) for text, x in header]
+    for k, row in enumerate(rows, start=1):
+        chunks.extend(chunk(text, x, top - 20 * k) for text, x in row)
+    return _assemble(chunks)
+
+
+HEADER_4 = [("自然人", 200), ("商业企业", 250), ("科研机构", 300), ("总计", 350)]
+ROWS_4 = [
+    [("一、本年新收", 50), ("5", 210), ("3", 265), ("8", 356)],  # 科研机构 blank
+    [("二、上年结转", 50), ("1", 210), ("2", 265), ("3", 356)],
+]
+BORDERS_4 = [(x, 600.0, 720.0) for x in (40, 195, 245, 295, 345, 400)]
+
+
+@pytest.mark.parametrize(
+    ("borders", "expected"),
+    [
+        (BORDERS_4, ["一、本年新收\t5\t3\t\t8", "二、上年结转\t1\t2\t\t3"]),
+        ([], ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2\t3"]),  # borderless: the blank column is not sure
+    ],
+    ids=["between borders", "no borders"],
+)
+def test_pdf_a_column_blank_in_every_row_needs_borders(borders: list, expected: list[str]) -> None:
+    from extractor.documents.pdf import _place_columns
+
+    lines = _synthetic_page(HEADER_4, ROWS_4)
+    _place_columns(lines, None, lambda: borders)
+    assert [line.text for line in lines[1:]] == expected
+
+
+def test_pdf_a_header_cell_cut_in_two_is_not_two_columns() -> None:
+    """ "科研" and "机构" drawn apart inside one bordered cell: no border between them, so the rows stay as printed."""
+    from extractor.documents.pdf import _place_columns
+
+    header = [("自然人", 200), ("商业企业", 250), ("科研", 300), ("机构", 321), ("总计", 350)]
+    lines = _synthetic_page(header, ROWS_4)
+    _place_columns(lines, None, lambda: BORDERS_4)
+    assert [line.text for line in lines[1:]] == ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2\t3"]
+
+
+def test_pdf_a_table_going_on_at_the_next_page_keeps_its_columns() -> None:
+    from extractor.documents.pdf import _place_columns
+
+    first = _synthetic_page(HEADER_4, ROWS_4)
+    carried = _place_columns(first, None, lambda: BORDERS_4)
+    assert carried is not None
+    rows = [[("（七）总计", 50), ("9", 210), ("10", 356)], [("四、结转下年度", 50), ("4", 210), ("4", 356)]]
+    assert [line.text for line in _synthetic_page([("（六）其他处理", 50)], rows)] == [
+        "（六）其他处理",
+        "（七）总计\t9\t10",
+        "四、结转下年度\t4\t4",
+    ]
+    second = _synthetic_page([("（六）其他处理", 50)], rows)
+    _place_columns(second, carried)
+    assert [line.text for line in second] == ["（六）其他处理", "（七）总计\t9\t\t\t10", "四、结转下年度\t4\t\t\t4"]
+    # text across the page above the rows: not the same table going on
+    third = _synthetic_page([("正文段落，横贯页面的一行文字，直到右边的页边距为止。", 50)], rows)
+    _place_columns(third, carried)
+    assert [line.text for line in third[1:]] == ["（七）总计\t9\t10", "四、结转下年度\t4\t4"]
+
+
 def test_pdf_without_text_needs_ocr(tmp_path: Path) -> None:
     from extractor.documents.common import NeedsOcr
     from extractor.documents.pdf import _read_pdf

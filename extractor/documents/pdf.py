@@ -499,8 +499,8 @@ def _place_block(
         placed.append((row, columns))
     width = len(leaves)
     for row, columns in placed:
-        if len(columns) == width:
-            continue
+        if len(columns) == width and len(lines[row.line].cells) == row.head + width:
+            continue  # one cell a column already
         slots = [""] * width
         for column, value in zip(columns, row.values, strict=True):
             slots[column] = value.text.strip()

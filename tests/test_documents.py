@@ -899,6 +899,17 @@ def test_pdf_a_header_cell_cut_in_two_is_not_two_columns() -> None:
     assert [line.text for line in lines[1:]] == ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2\t3"]
 
 
+def test_pdf_numbers_apart_under_one_header_cell_are_left_as_printed() -> None:
+    """Two columns of numbers under one header cell (its own header cells not found): which is which is not clear."""
+    from extractor.documents.pdf import _place_columns
+
+    header = [("自然人", 200), ("法人或其他组织", 250), ("总计", 350)]
+    rows = [[("一、本年新收", 50), ("5", 210), ("3", 255), ("8", 356)], [("二、上年结转", 50), ("1", 210), ("2", 300)]]
+    lines = _synthetic_page(header, rows)
+    _place_columns(lines, None, lambda: BORDERS_4)
+    assert [line.text for line in lines[1:]] == ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2"]
+
+
 def test_pdf_a_table_going_on_at_the_next_page_keeps_its_columns() -> None:
     from extractor.documents.pdf import _place_columns
 

@@ -129,11 +129,12 @@ def _page_lines(pdf: Any, index: int, columns: _Header | None) -> tuple[list[str
 
 
 def _rulings(page: Any) -> list[tuple[float, float, float]]:
-    """The vertical edges (x, bottom, top) of the page's drawn paths: table borders, cell frames and shadings."""
+    """The vertical edges (x, bottom, top) of the page's drawn paths: table borders, cell frames and shadings. Only
+    the page's own paths: inside a form XObject, bounds are in the form's space."""
     import pypdfium2.raw as pdfium_c
 
     edges = []
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
         left, bottom, right, top = obj.get_bounds()
         if top - bottom >= 1:
             edges.append((left, bottom, top))
@@ -480,6 +481,8 @@ def _place_block(
             return None  # numbers under no header cell, or under two
         column_of_span.append(under[0])
     matched = set(column_of_span)
+    if len(matched) < len(column_of_span):
+        return None  # numbers apart from each other under one header cell: it may head two columns
     if not carried:  # (carried header cells were checked so on their page)
         if 0 not in matched or len(leaves) - 1 not in matched:
             return None  # the first or last header cell has no number under it: it may not be a column's

@@ -3,8 +3,9 @@
 PDFium's text page lists a page's characters in content-stream order, each with the text object (one text-showing
 operation) that drew it; PDFium adds generated characters (spaces, line breaks) where it sees gaps. The characters
 of text objects that follow each other on one baseline without a gap make a chunk, with its start, baseline, end
-and font size (from PDFium, not estimated), and the chunks are laid out as lines and cells below. All PDFium calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not
-thread-safe).
+and font size (from PDFium, not estimated), and the chunks are laid out as lines and cells below; a table row's
+numbers are put in their columns (blank cells as empty cells) where the page's header cells show them. All PDFium
+calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not thread-safe).
 """
 
 from __future__ import annotations
@@ -366,9 +367,12 @@ def _row_top(run: list[int], lines: list[_Line], y: float, bottom: float, tol: f
 # Table columns. A PDF draws nothing for a blank table cell, so a row with blank cells comes out with fewer cells
 # than its table has columns ("821\t35\t2\t1\t859" for 7 columns) and the table reader cannot tell which column each
 # number is in. The columns are found on the page: the header cells above a block of numeric rows (the lowest cell
-# of each column: nothing of the header is drawn under it), each confirmed by the numbers under it. A row is then
-# written with one cell per column, empty where nothing is printed, as the HTML reader writes one. Where anything is
-# unclear the lines are left as they are: a missing value is better than a value in the wrong column.
+# of each column: nothing of the header is drawn under it), each confirmed by the numbers under it (the x-ranges of
+# a column's numbers, merged over the block's rows, overlap its header cell's text and no other). A header cell with
+# no number under it (a column blank in every row) is a column only between drawn borders; the first and the last
+# must have numbers. A row is then written with one cell per column, empty where nothing is printed, as the HTML
+# reader writes one. A table that goes on at the next page's top without its header keeps its columns. Where
+# anything is unclear the lines are left as they are: a missing value is better than a value in the wrong column.
 
 _VALUE = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|万|亿|元|%|％)?|—+|－+|-+|–+|/|／")
 _HEADER_LINES = 16  # lines above a block's first row searched for its header

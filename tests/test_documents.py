@@ -851,6 +851,72 @@ def test_pdf_a_header_cell_without_numbers_at_the_left_leaves_the_rows_as_printe
     assert _row_lines(read_document(target).normalized) == _normalized(rows, blank_cells=False)
 
 
+@needs_cjk_font
+@pytest.mark.parametrize("seed", range(12))
+def test_pdf_random_tables_never_put_a_number_in_another_column(seed: int, tmp_path: Path) -> None:
+    """Tables of 2 to 8 columns with blank cells (some columns blank in every row), headers or none, one or two
+    header rows, borders or none, numbers centred or right or left aligned: every row comes out either as printed
+    (blank cells dropped) or one cell a column, never with a number in another column."""
+    from fpdf.fonts import FontFace
+
+    rng = random.Random(seed)
+    names = [
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
+        "尚未审结",
+        "本年新制作数量",
+    ]
+    ncols = rng.randint(2, 8)
+    blank = {c for c in range(ncols) if rng.random() < 0.25}
+    numbers = ["0", "1", "3", "12", "45", "128", "1024", "35000"]
+    rows = [
+        [f"第{r}项", *("" if c in blank or rng.random() < 0.3 else rng.choice(numbers) for c in range(ncols))]
+        for r in range(rng.choice([3, 8, 40]))
+    ]
+    heads = [rng.choice(names) for _ in range(ncols)]
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=11)
+    pdf.multi_cell(0, 7, "三、收到和处理政府信息公开申请情况", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("wqy", size=rng.choice([7, 8, 9]))
+    options = {
+        "first_row_as_headings": False,
+        "headings_style": FontFace(),
+        "text_align": rng.choice(["CENTER", "RIGHT", "LEFT"]),
+        "borders_layout": rng.choice(["ALL", "ALL", "NONE"]),
+    }
+    with pdf.table(col_widths=(40, *[rng.choice([14, 18, 22])] * ncols), **options) as table:  # type: ignore[arg-type]
+        if rng.random() < 0.5 and ncols >= 4:
+            row = table.row()
+            row.cell("（本列数据）", rowspan=2)
+            row.cell(heads[0], rowspan=2)
+            row.cell("法人或其他组织", colspan=ncols - 2)
+            row.cell(heads[-1], rowspan=2)
+            row = table.row()
+            for name in heads[1:-1]:
+                row.cell(name)
+        elif rng.random() < 0.8:
+            row = table.row()
+            for name in ["项目", *heads]:
+                row.cell(name)
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    target = tmp_path / "table.pdf"
+    target.write_bytes(bytes(pdf.output()))
+    lines = {line.split("\t")[0]: line for line in read_document(target).normalized.split("\n")}
+    for label, *cells in rows:
+        if any(cells):
+            assert lines[label] in (label + "".join(f"\t{c}" for c in cells if c), "\t".join([label, *cells]))
+
+
 def _synthetic_page(header: list[tuple[str, float]], rows: list[list[tuple[str, float]]], top: float = 700) -> list:
     """A page's lines from chunks placed by hand (size 9): header cells, then rows of (text, x) 20 points apart."""
     from extractor.documents.pdf import _assemble, _Chunk

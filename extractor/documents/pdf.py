@@ -131,15 +131,19 @@ def _page_lines(pdf: Any, index: int, columns: _Header | None) -> tuple[list[str
 
 def _rulings(page: Any) -> list[tuple[float, float, float]]:
     """The vertical edges (x, bottom, top) of the page's drawn paths: table borders, cell frames and shadings. Only
-    the page's own paths: inside a form XObject, bounds are in the form's space."""
+    the page's own paths (inside a form XObject, bounds are in the form's space); a path without bounds is passed."""
     import pypdfium2.raw as pdfium_c
 
     edges = []
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=1):
-        left, bottom, right, top = obj.get_bounds()
-        if top - bottom >= 1:
-            edges.append((left, bottom, top))
-            edges.append((right, bottom, top))
+    raw = page.raw
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for k in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, k)
+        if not obj or pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and top.value - bottom.value >= 1:
+            edges.append((left.value, bottom.value, top.value))
+            edges.append((right.value, bottom.value, top.value))
     return edges
 
 

@@ -965,6 +965,28 @@ def test_pdf_a_header_cell_cut_in_two_is_not_two_columns() -> None:
     assert [line.text for line in lines[1:]] == ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2\t3"]
 
 
+@pytest.mark.parametrize(
+    ("borders", "row", "expected"),
+    [
+        (BORDERS_4, [("5", 210), ("3", 265), ("8", 356)], "5\t3\t\t8"),
+        (BORDERS_4, [("5", 210), ("3", 265)], "5\t3\t\t"),  # the last columns blank: bordered on both sides
+        ([], [("5", 210), ("3", 265), ("8", 356)], "5\t3\t8"),
+        ([], [("5", 210), ("3", 265)], "5\t3"),
+    ],
+    ids=["borders", "borders, last columns blank", "no borders", "no borders, last columns blank"],
+)
+def test_pdf_a_row_without_label_under_a_header_at_the_foot_of_the_page_before(
+    borders: list, row: list[tuple[str, float]], expected: str
+) -> None:
+    """表四's numbers have no label: its header may end one page and its row start the next."""
+    from extractor.documents.pdf import _place_columns
+
+    carried = _place_columns(_synthetic_page(HEADER_4, []), None, lambda: borders)
+    lines = _synthetic_page([], [row])
+    _place_columns(lines, carried)
+    assert [line.text for line in lines] == [expected]
+
+
 def test_pdf_numbers_apart_under_one_header_cell_are_left_as_printed() -> None:
     """Two columns of numbers under one header cell (its own header cells not found): which is which is not clear."""
     from extractor.documents.pdf import _place_columns

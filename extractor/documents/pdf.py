@@ -110,7 +110,7 @@ def _text_object_of() -> Any:
     return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
 
 
-def _page_lines(pdf: Any, index: int, columns: _Header | None) -> tuple[list[str], bool, _Header | None]:
+def _page_lines(pdf: Any, index: int, columns: _Carry | None) -> tuple[list[str], bool, _Carry | None]:
     """A page's lines, whether it is a page without text that draws an image (a scan), and the columns of a table
     that may go on at the next page's top (``columns``: this page's from the page before)."""
     import pypdfium2.raw as pdfium_c
@@ -389,18 +389,18 @@ class _Row(NamedTuple):
     values: list[_Chunk]  # its value chunks, left to right
 
 
-def _numeric_row(lines: list[_Line], index: int) -> _Row | None:
+def _numeric_row(lines: Sequence[_Line], index: int) -> _Row | None:
     """A line that is a table row: label cells, then cells of numbers (or blank marks) only, each number a chunk."""
     parts = lines[index].parts
     k = len(parts)
     while k > 0 and _VALUE.fullmatch(parts[k - 1][1].text.strip()):
         k -= 1
-    if k == 0 or k == len(parts) or parts[k][0] == parts[k - 1][0]:
-        return None  # no label, no number, or a number glued to the label
+    if k == len(parts) or (k == 0 and len(parts) < 2) or (k and parts[k][0] == parts[k - 1][0]):
+        return None  # no number, a lone number (a page number), or a number glued to the label
     values = [chunk for _, chunk in parts[k:]]
     if any(b.x < a.end for a, b in pairwise(values)):
         return None
-    label_end = max(chunk.end for _, chunk in parts[:k])
+    label_end = max((chunk.end for _, chunk in parts[:k]), default=-math.inf)  # a row without a label: 表四's
     if values[0].x <= label_end:
         return None
     return _Row(index, parts[k][0], label_end, values)
@@ -410,9 +410,18 @@ _Header = list[tuple[float, float, float]]  # a table's header cells, one per nu
 _Edges = list[tuple[float, float, float]]  # vertical edges of drawn paths: x, bottom, top
 
 
+class _Carry(NamedTuple):
+    """What a page leaves for a table going on at the next page's top: the columns of the table it ends in (checked
+    there), else its last lines (a header whose rows are on the next page) and its drawn edges."""
+
+    header: _Header | None
+    tail: list[_Line]
+    rulings: Callable[[], _Edges]
+
+
 def _place_columns(
-    lines: list[_Line], carried: _Header | None = None, rulings: Callable[[], _Edges] | None = None
-) -> _Header | None:
+    lines: list[_Line], carried: _Carry | None = None, rulings: Callable[[], _Edges] | None = None
+) -> _Carry | None:
     """Lay the rows of each table block of a page out one cell per column (see above), changing the lines in place.
     ``carried``: the columns of a table that the page before ended in, used for a block at this page's top that has
     no header of its own (the table goes on). ``rulings``: the page's vertical edges (see :func:`_rulings`), asked
@@ -444,9 +453,14 @@ def _place_columns(
     for n, (rows, left) in enumerate(blocks):
         goes_on = carried if n == 0 and _labels_only(lines[: rows[0].line], left) else None
         header = _place_block(lines, rows, goes_on, page_edges)
-    if blocks and header is not None and _labels_only(lines[blocks[-1][0][-1].line + 1 :], blocks[-1][1], tail=True):
-        return header
-    return None
+    after = blocks[-1][0][-1].line + 1 if blocks else 0
+    if blocks and header is not None and _labels_only(lines[after:], blocks[-1][1], tail=True):
+        return _Carry(header, [], list)  # (checked: no edges needed)
+    tail = lines[max(after, len(lines) - _HEADER_LINES) :]
+    if not any(len(line.cells) > 1 for line in tail):
+        return None  # no header row (cells side by side) at the page's foot
+    found = page_edges()  # read now: the page is closed when the next one is read
+    return _Carry(None, tail, lambda: found)
 
 
 def _labels_only(lines: Sequence[_Line], left: float, tail: bool = False) -> bool:
@@ -462,7 +476,7 @@ def _labels_only(lines: Sequence[_Line], left: float, tail: bool = False) -> boo
 
 
 def _place_block(
-    lines: list[_Line], rows: list[_Row], carried: _Header | None, rulings: Callable[[], _Edges]
+    lines: list[_Line], rows: list[_Row], carried: _Carry | None, rulings: Callable[[], _Edges]
 ) -> _Header | None:
     """Rows of one block written one cell per column, when its header and numbers show the columns clearly (the
     header cells above it, or those ``carried`` from the page before when it is the top of a table that goes on);
@@ -472,7 +486,16 @@ def _place_block(
     if any(row.values[0].x <= label_end for row in rows):
         return None  # a number left of some row's label: no clear label column
     left = min(row.values[0].x for row in rows)
-    leaves = carried or _header_leaves(lines, rows[0], label_end, left, em)
+    checked = carried is not None and carried.header is not None
+    if carried is not None and carried.header is not None:
+        leaves = carried.header
+    elif carried is not None:  # the header at the foot of the page before
+        leaves = _header_leaves(carried.tail[::-1], -math.inf, label_end, left, em)
+        rulings = carried.rulings
+    else:
+        first = rows[0]
+        above = lines[max(first.line - _HEADER_LINES, 0) : first.line][::-1]
+        leaves = _header_leaves(above, max(v.y for v in first.values) + 0.5 * em, label_end, left, em)
     if not leaves or leaves[0][0] < label_end:
         return None
     # the numbers' columns: x-ranges of the value chunks of all rows, merged where they overlap
@@ -491,14 +514,17 @@ def _place_block(
     matched = set(column_of_span)
     if len(matched) < len(column_of_span):
         return None  # numbers apart from each other under one header cell: it may head two columns
-    if not carried:  # (carried header cells were checked so on their page)
-        if 0 not in matched or len(leaves) - 1 not in matched:
-            return None  # the first or last header cell has no number under it: it may not be a column's
-        for k in range(1, len(leaves) - 1):
+    if not checked:  # (header cells carried from the page before were checked so there)
+        if 0 not in matched:
+            return None  # the first header cell has no number under it: it may be the labels' header
+        for k in range(1, len(leaves)):
             # a header cell without numbers (a column left blank in every row): a column only when the page draws
-            # a border between it and the header cells on either side (a cell's text cut in two is not two columns)
+            # a border between it and the header cells on either side (a cell's text cut in two is not two columns);
+            # the last one's right border near it
+            x, end, y = leaves[k]
+            after = leaves[k + 1] if k + 1 < len(leaves) else (end + 4 * em + end - x, math.inf, y)
             if k not in matched and not (
-                _ruled(rulings(), leaves[k - 1], leaves[k]) and _ruled(rulings(), leaves[k], leaves[k + 1])
+                _ruled(rulings(), leaves[k - 1], leaves[k]) and _ruled(rulings(), leaves[k], after)
             ):
                 return None
     starts = [x for x, _ in spans]
@@ -538,14 +564,13 @@ def _span_index(starts: list[float], x: float) -> int:
     return lo
 
 
-def _header_leaves(lines: list[_Line], first: _Row, label_end: float, left: float, em: float) -> _Header:
+def _header_leaves(above: Sequence[_Line], top: float, label_end: float, left: float, em: float) -> _Header:
     """The header cells of a block's number columns, left to right as (start, end, baseline): the pieces of header
-    text right of the labels that have no header text under them. Empty when the header is unclear."""
-    top = max(v.y for v in first.values) + 0.5 * em
+    text right of the labels that have no header text under them. ``above``: the lines above the block's first row,
+    nearest first; ``top``: the baseline header text is above. Empty when the header is unclear."""
     chunks: list[_Chunk] = []
-    for index in range(first.line - 1, max(first.line - 1 - _HEADER_LINES, -1), -1):
-        line = lines[index]
-        if _numeric_row(lines, index) is not None:
+    for index, line in enumerate(above):
+        if _numeric_row(above, index) is not None:
             break  # the rows of a table above
         if any(chunk.x < label_end and chunk.end > left for _, chunk in line.parts):
             break  # text from the labels' column into the numbers': a paragraph or a title above the table

@@ -917,6 +917,56 @@ def test_pdf_random_tables_never_put_a_number_in_another_column(seed: int, tmp_p
             assert lines[label] in (label + "".join(f"\t{c}" for c in cells if c), "\t".join([label, *cells]))
 
 
+@needs_cjk_font
+@pytest.mark.parametrize("seed", range(8))
+def test_pdf_random_rows_without_labels_never_put_a_number_in_another_column(seed: int, tmp_path: Path) -> None:
+    """表四-like tables (groups of columns under spanning header cells, rows of numbers without a label, blank cells),
+    after some prose so that the header may end a page and the row start the next: every row comes out either as
+    printed or one cell a column."""
+    from fpdf.fonts import FontFace
+
+    rng = random.Random(seed)
+    groups, per = rng.randint(1, 3), rng.randint(2, 5)
+    blank = {c for c in range(groups * per) if rng.random() < 0.3}
+    numbers = ["0", "1", "2", "5", "7", "12", "130"]
+    rows = [
+        ["" if c in blank or rng.random() < 0.3 else rng.choice(numbers) for c in range(groups * per)]
+        for _ in range(rng.choice([1, 2]))
+    ]
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=10)
+    for _ in range(rng.randint(0, 40)):
+        pdf.multi_cell(0, 6, "正文" * rng.randint(5, 40), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("wqy", size=rng.choice([7, 8, 9]))
+    options = {
+        "first_row_as_headings": False,
+        "headings_style": FontFace(),
+        "text_align": rng.choice(["CENTER", "RIGHT", "LEFT"]),
+        "borders_layout": rng.choice(["ALL", "ALL", "NONE"]),
+    }
+    with pdf.table(col_widths=[rng.choice([10, 12, 14])] * (groups * per), **options) as table:  # type: ignore[arg-type]
+        row = table.row()
+        for _ in range(groups):
+            row.cell(rng.choice(["行政复议", "未经复议直接起诉", "复议后起诉"]), colspan=per)
+        row = table.row()
+        for c in range(groups * per):
+            row.cell(["维持", "纠正", "其他", "尚未审结", "总计"][c % per % 5])
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.set_font("wqy", size=10)
+    pdf.multi_cell(0, 6, "五、存在的主要问题", new_x="LMARGIN", new_y="NEXT")
+    target = tmp_path / "table.pdf"
+    target.write_bytes(bytes(pdf.output()))
+    lines = read_document(target).normalized.split("\n")
+    for cells in rows:
+        if sum(1 for c in cells if c) >= 2:
+            assert "\t".join(c for c in cells if c) in lines or "\t".join(cells) in lines
+
+
 def _synthetic_page(header: list[tuple[str, float]], rows: list[list[tuple[str, float]]], top: float = 700) -> list:
     """A page's lines from chunks placed by hand (size 9): header cells, then rows of (text, x) 20 points apart."""
     from extractor.documents.pdf import _assemble, _Chunk

@@ -379,6 +379,7 @@ def _row_top(run: list[int], lines: list[_Line], y: float, bottom: float, tol: f
 # anything is unclear the lines are left as they are: a missing value is better than a value in the wrong column.
 
 _VALUE = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|万|亿|元|%|％)?|—+|－+|-+|–+|/|／")
+_VALUE_ENDS = frozenset("0123456789元万亿%％—－-–/／")  # how a value ends
 _HEADER_LINES = 16  # lines above a block's first row searched for its header
 
 
@@ -392,6 +393,8 @@ class _Row(NamedTuple):
 def _numeric_row(lines: Sequence[_Line], index: int) -> _Row | None:
     """A line that is a table row: label cells, then cells of numbers (or blank marks) only, each number a chunk."""
     parts = lines[index].parts
+    if parts[-1][1].text.rstrip()[-1:] not in _VALUE_ENDS:
+        return None  # (most lines: prose)
     k = len(parts)
     while k > 0 and _VALUE.fullmatch(parts[k - 1][1].text.strip()):
         k -= 1
@@ -452,7 +455,8 @@ def _place_columns(
     header = None
     for n, (rows, left) in enumerate(blocks):
         goes_on = carried if n == 0 and _labels_only(lines[: rows[0].line], left) else None
-        header = _place_block(lines, rows, goes_on, page_edges)
+        floor = blocks[n - 1][0][-1].line + 1 if n else 0  # the header is below the rows of a table above
+        header = _place_block(lines, rows, goes_on, page_edges, floor)
     after = blocks[-1][0][-1].line + 1 if blocks else 0
     if blocks and header is not None and _labels_only(lines[after:], blocks[-1][1], tail=True):
         return _Carry(header, [], list)  # (checked: no edges needed)
@@ -476,11 +480,11 @@ def _labels_only(lines: Sequence[_Line], left: float, tail: bool = False) -> boo
 
 
 def _place_block(
-    lines: list[_Line], rows: list[_Row], carried: _Carry | None, rulings: Callable[[], _Edges]
+    lines: list[_Line], rows: list[_Row], carried: _Carry | None, rulings: Callable[[], _Edges], floor: int
 ) -> _Header | None:
     """Rows of one block written one cell per column, when its header and numbers show the columns clearly (the
-    header cells above it, or those ``carried`` from the page before when it is the top of a table that goes on);
-    returned: the header cells, when the rows were placed."""
+    header cells in the lines from ``floor`` to its first row, or those ``carried`` from the page before when it is
+    the top of a table that goes on); returned: the header cells, when the rows were placed."""
     em = rows[0].values[0].size
     label_end = max(row.label_end for row in rows)
     if any(row.values[0].x <= label_end for row in rows):
@@ -494,7 +498,7 @@ def _place_block(
         rulings = carried.rulings
     else:
         first = rows[0]
-        above = lines[max(first.line - _HEADER_LINES, 0) : first.line][::-1]
+        above = lines[max(first.line - _HEADER_LINES, floor) : first.line][::-1]
         leaves = _header_leaves(above, max(v.y for v in first.values) + 0.5 * em, label_end, left, em)
     if not leaves or leaves[0][0] < label_end:
         return None
@@ -566,22 +570,26 @@ def _span_index(starts: list[float], x: float) -> int:
 
 def _header_leaves(above: Sequence[_Line], top: float, label_end: float, left: float, em: float) -> _Header:
     """The header cells of a block's number columns, left to right as (start, end, baseline): the pieces of header
-    text right of the labels that have no header text under them. ``above``: the lines above the block's first row,
-    nearest first; ``top``: the baseline header text is above. Empty when the header is unclear."""
+    text right of the labels that have no header text under them. ``above``: the lines above the block's first row
+    (none a table row), nearest first; ``top``: the baseline header text is above. Empty when the header is
+    unclear."""
     chunks: list[_Chunk] = []
-    for index, line in enumerate(above):
-        if _numeric_row(above, index) is not None:
-            break  # the rows of a table above
+    for line in above:
         if any(chunk.x < label_end and chunk.end > left for _, chunk in line.parts):
             break  # text from the labels' column into the numbers': a paragraph or a title above the table
         chunks.extend(chunk for _, chunk in line.parts if chunk.x >= label_end and chunk.y > top)
     if not chunks:
         return []
-    leaves = [
-        (c.x, c.end, c.y)
-        for c in chunks
-        if not any(o.y < c.y - 0.5 * em and o.x < c.end and c.x < o.end for o in chunks)
-    ]
+    chunks.sort(key=lambda c: c.y)  # lowest first
+    leaves = []
+    for c in chunks:
+        below = c.y - 0.5 * em
+        for o in chunks:
+            if o.y >= below:
+                leaves.append((c.x, c.end, c.y))  # nothing under it
+                break
+            if o.x < c.end and c.x < o.end:
+                break
     leaves.sort()
     if any(b[0] <= a[1] for a, b in pairwise(leaves)):
         return []  # header cells that overlap: not one per column

@@ -373,10 +373,11 @@ def _row_top(run: list[int], lines: list[_Line], y: float, bottom: float, tol: f
 # number is in. The columns are found on the page: the header cells above a block of numeric rows (the lowest cell
 # of each column: nothing of the header is drawn under it), each confirmed by the numbers under it (the x-ranges of
 # a column's numbers, merged over the block's rows, overlap its header cell's text and no other). A header cell with
-# no number under it (a column blank in every row) is a column only between drawn borders; the first and the last
-# must have numbers. A row is then written with one cell per column, empty where nothing is printed, as the HTML
-# reader writes one. A table that goes on at the next page's top without its header keeps its columns. Where
-# anything is unclear the lines are left as they are: a missing value is better than a value in the wrong column.
+# no number under it (a column blank in every row) is a column only between drawn borders; the first must have
+# numbers. A row is then written with one cell per column, empty where nothing is printed, as the HTML reader
+# writes one. A table that goes on at the next page's top without its header keeps its columns, and a header that
+# ends a page heads the rows at the next page's top (表四's row of numbers has no label). Where anything is unclear
+# the lines are left as they are: a missing value is better than a value in the wrong column.
 
 _VALUE = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|万|亿|元|%|％)?|—+|－+|-+|–+|/|／")
 _VALUE_ENDS = frozenset("0123456789元万亿%％—－-–/／")  # how a value ends

@@ -777,6 +777,298 @@ def test_pdf_table_rows_are_tab_separated_cells(tmp_path: Path) -> None:
     ]
 
 
+# 表三 with blank cells (nothing printed): the PDF draws only the printed numbers
+T3_HEADER = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+T3_ROWS = [
+    ["一、本年新收政府信息公开申请数量", "821", "35", "", "", "2", "1", "859"],
+    ["二、上年结转政府信息公开申请数量", "18", "", "", "", "", "", "18"],
+    ["（一）予以公开", "258", "12", "", "", "1", "1", ""],
+    ["（二）部分公开", "3", "", "", "", "", "", ""],
+]
+
+
+def _t3_pdf(header: bool, align: str = "CENTER", rows: list[list[str]] = T3_ROWS) -> bytes:
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=11)
+    pdf.multi_cell(0, 7, "三、收到和处理政府信息公开申请情况", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("wqy", size=8)
+    options = {"first_row_as_headings": False, "headings_style": FontFace(), "text_align": align}
+    with pdf.table(col_widths=(50, 18, 18, 18, 18, 18, 18, 18), **options) as table:  # type: ignore[arg-type]
+        if header:
+            row = table.row()
+            row.cell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=2)
+            row.cell(T3_HEADER[0], rowspan=2)
+            row.cell("法人或其他组织", colspan=5)
+            row.cell(T3_HEADER[6], rowspan=2)
+            row = table.row()
+            for name in T3_HEADER[1:6]:
+                row.cell(name)
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.set_font("wqy", size=11)
+    pdf.multi_cell(0, 7, "四、政府信息公开行政复议、行政诉讼情况", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _row_lines(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.startswith(("一、本年", "二、上年", "(一)", "(二)"))]
+
+
+def _normalized(rows: list[list[str]], blank_cells: bool) -> list[str]:
+    return [normalize("\t".join(c for c in row if c or blank_cells))[0] for row in rows]
+
+
+@needs_cjk_font
+@pytest.mark.parametrize("align", ["CENTER", "RIGHT", "LEFT"])
+def test_pdf_blank_table_cells_keep_their_columns(align: str, tmp_path: Path) -> None:
+    """Blank cells draw nothing in a PDF: each number is put in its column by its position under the header, and the
+    blank columns become empty cells, as the HTML reader writes them."""
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_t3_pdf(header=True, align=align))
+    assert _row_lines(read_document(target).normalized) == _normalized(T3_ROWS, blank_cells=True)
+
+
+@needs_cjk_font
+def test_pdf_table_rows_without_a_header_are_left_as_printed(tmp_path: Path) -> None:
+    """No header above the numbers: their columns are not clear, so each row keeps only its printed cells."""
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_t3_pdf(header=False))
+    assert _row_lines(read_document(target).normalized) == _normalized(T3_ROWS, blank_cells=False)
+
+
+@needs_cjk_font
+def test_pdf_a_header_cell_without_numbers_at_the_left_leaves_the_rows_as_printed(tmp_path: Path) -> None:
+    """The leftmost column has no number in any row: its header might be the labels' own, so nothing is moved."""
+    rows = [[row[0], "", *row[2:]] for row in T3_ROWS]
+    target = tmp_path / "table.pdf"
+    target.write_bytes(_t3_pdf(header=True, rows=rows))
+    assert _row_lines(read_document(target).normalized) == _normalized(rows, blank_cells=False)
+
+
+@needs_cjk_font
+@pytest.mark.parametrize("seed", range(12))
+def test_pdf_random_tables_never_put_a_number_in_another_column(seed: int, tmp_path: Path) -> None:
+    """Tables of 2 to 8 columns with blank cells (some columns blank in every row), headers or none, one or two
+    header rows, borders or none, numbers centred or right or left aligned: every row comes out either as printed
+    (blank cells dropped) or one cell a column, never with a number in another column."""
+    from fpdf.fonts import FontFace
+
+    rng = random.Random(seed)
+    names = [
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
+        "尚未审结",
+        "本年新制作数量",
+    ]
+    ncols = rng.randint(2, 8)
+    blank = {c for c in range(ncols) if rng.random() < 0.25}
+    numbers = ["0", "1", "3", "12", "45", "128", "1024", "35000"]
+    rows = [
+        [f"第{r}项", *("" if c in blank or rng.random() < 0.3 else rng.choice(numbers) for c in range(ncols))]
+        for r in range(rng.choice([3, 8, 40]))
+    ]
+    heads = [rng.choice(names) for _ in range(ncols)]
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=11)
+    pdf.multi_cell(0, 7, "三、收到和处理政府信息公开申请情况", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("wqy", size=rng.choice([7, 8, 9]))
+    options = {
+        "first_row_as_headings": False,
+        "headings_style": FontFace(),
+        "text_align": rng.choice(["CENTER", "RIGHT", "LEFT"]),
+        "borders_layout": rng.choice(["ALL", "ALL", "NONE"]),
+    }
+    with pdf.table(col_widths=(40, *[rng.choice([14, 18, 22])] * ncols), **options) as table:  # type: ignore[arg-type]
+        if rng.random() < 0.5 and ncols >= 4:
+            row = table.row()
+            row.cell("（本列数据）", rowspan=2)
+            row.cell(heads[0], rowspan=2)
+            row.cell("法人或其他组织", colspan=ncols - 2)
+            row.cell(heads[-1], rowspan=2)
+            row = table.row()
+            for name in heads[1:-1]:
+                row.cell(name)
+        elif rng.random() < 0.8:
+            row = table.row()
+            for name in ["项目", *heads]:
+                row.cell(name)
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    target = tmp_path / "table.pdf"
+    target.write_bytes(bytes(pdf.output()))
+    lines = {line.split("\t")[0]: line for line in read_document(target).normalized.split("\n")}
+    for label, *cells in rows:
+        if any(cells):
+            assert lines[label] in (label + "".join(f"\t{c}" for c in cells if c), "\t".join([label, *cells]))
+
+
+@needs_cjk_font
+@pytest.mark.parametrize("seed", range(8))
+def test_pdf_random_rows_without_labels_never_put_a_number_in_another_column(seed: int, tmp_path: Path) -> None:
+    """表四-like tables (groups of columns under spanning header cells, rows of numbers without a label, blank cells),
+    after some prose so that the header may end a page and the row start the next: every row comes out either as
+    printed or one cell a column."""
+    from fpdf.fonts import FontFace
+
+    rng = random.Random(seed)
+    groups, per = rng.randint(1, 3), rng.randint(2, 5)
+    blank = {c for c in range(groups * per) if rng.random() < 0.3}
+    numbers = ["0", "1", "2", "5", "7", "12", "130"]
+    rows = [
+        ["" if c in blank or rng.random() < 0.3 else rng.choice(numbers) for c in range(groups * per)]
+        for _ in range(rng.choice([1, 2]))
+    ]
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=10)
+    for _ in range(rng.randint(0, 40)):
+        pdf.multi_cell(0, 6, "正文" * rng.randint(5, 40), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("wqy", size=rng.choice([7, 8, 9]))
+    options = {
+        "first_row_as_headings": False,
+        "headings_style": FontFace(),
+        "text_align": rng.choice(["CENTER", "RIGHT", "LEFT"]),
+        "borders_layout": rng.choice(["ALL", "ALL", "NONE"]),
+    }
+    with pdf.table(col_widths=[rng.choice([10, 12, 14])] * (groups * per), **options) as table:  # type: ignore[arg-type]
+        row = table.row()
+        for _ in range(groups):
+            row.cell(rng.choice(["行政复议", "未经复议直接起诉", "复议后起诉"]), colspan=per)
+        row = table.row()
+        for c in range(groups * per):
+            row.cell(["维持", "纠正", "其他", "尚未审结", "总计"][c % per % 5])
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.set_font("wqy", size=10)
+    pdf.multi_cell(0, 6, "五、存在的主要问题", new_x="LMARGIN", new_y="NEXT")
+    target = tmp_path / "table.pdf"
+    target.write_bytes(bytes(pdf.output()))
+    lines = read_document(target).normalized.split("\n")
+    for cells in rows:
+        if sum(1 for c in cells if c) >= 2:
+            assert "\t".join(c for c in cells if c) in lines or "\t".join(cells) in lines
+
+
+def _synthetic_page(header: list[tuple[str, float]], rows: list[list[tuple[str, float]]], top: float = 700) -> list:
+    """A page's lines from chunks placed by hand (size 9): header cells, then rows of (text, x) 20 points apart."""
+    from extractor.documents.pdf import _assemble, _Chunk
+
+    def chunk(text: str, x: float, y: float) -> _Chunk:
+        width = 9 * len(text) if not text.isascii() else 5 * len(text)
+        return _Chunk(text, x, y, 9.0, x + width)
+
+    chunks = [chunk(text, x, top) for text, x in header]
+    for k, row in enumerate(rows, start=1):
+        chunks.extend(chunk(text, x, top - 20 * k) for text, x in row)
+    return _assemble(chunks)
+
+
+HEADER_4 = [("自然人", 200), ("商业企业", 250), ("科研机构", 300), ("总计", 350)]
+ROWS_4 = [
+    [("一、本年新收", 50), ("5", 210), ("3", 265), ("8", 356)],  # 科研机构 blank
+    [("二、上年结转", 50), ("1", 210), ("2", 265), ("3", 356)],
+]
+BORDERS_4 = [(x, 600.0, 720.0) for x in (40, 195, 245, 295, 345, 400)]
+
+
+@pytest.mark.parametrize(
+    ("borders", "expected"),
+    [
+        (BORDERS_4, ["一、本年新收\t5\t3\t\t8", "二、上年结转\t1\t2\t\t3"]),
+        ([], ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2\t3"]),  # borderless: the blank column is not sure
+    ],
+    ids=["between borders", "no borders"],
+)
+def test_pdf_a_column_blank_in_every_row_needs_borders(borders: list, expected: list[str]) -> None:
+    from extractor.documents.pdf import _place_columns
+
+    lines = _synthetic_page(HEADER_4, ROWS_4)
+    _place_columns(lines, None, lambda: borders)
+    assert [line.text for line in lines[1:]] == expected
+
+
+def test_pdf_a_header_cell_cut_in_two_is_not_two_columns() -> None:
+    """ "科研" and "机构" drawn apart inside one bordered cell: no border between them, so the rows stay as printed."""
+    from extractor.documents.pdf import _place_columns
+
+    header = [("自然人", 200), ("商业企业", 250), ("科研", 300), ("机构", 321), ("总计", 350)]
+    lines = _synthetic_page(header, ROWS_4)
+    _place_columns(lines, None, lambda: BORDERS_4)
+    assert [line.text for line in lines[1:]] == ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2\t3"]
+
+
+@pytest.mark.parametrize(
+    ("borders", "row", "expected"),
+    [
+        (BORDERS_4, [("5", 210), ("3", 265), ("8", 356)], "5\t3\t\t8"),
+        (BORDERS_4, [("5", 210), ("3", 265)], "5\t3\t\t"),  # the last columns blank: bordered on both sides
+        ([], [("5", 210), ("3", 265), ("8", 356)], "5\t3\t8"),
+        ([], [("5", 210), ("3", 265)], "5\t3"),
+    ],
+    ids=["borders", "borders, last columns blank", "no borders", "no borders, last columns blank"],
+)
+def test_pdf_a_row_without_label_under_a_header_at_the_foot_of_the_page_before(
+    borders: list, row: list[tuple[str, float]], expected: str
+) -> None:
+    """表四's numbers have no label: its header may end one page and its row start the next."""
+    from extractor.documents.pdf import _place_columns
+
+    carried = _place_columns(_synthetic_page(HEADER_4, []), None, lambda: borders)
+    lines = _synthetic_page([], [row])
+    _place_columns(lines, carried)
+    assert [line.text for line in lines] == [expected]
+
+
+def test_pdf_numbers_apart_under_one_header_cell_are_left_as_printed() -> None:
+    """Two columns of numbers under one header cell (its own header cells not found): which is which is not clear."""
+    from extractor.documents.pdf import _place_columns
+
+    header = [("自然人", 200), ("法人或其他组织", 250), ("总计", 350)]
+    rows = [[("一、本年新收", 50), ("5", 210), ("3", 255), ("8", 356)], [("二、上年结转", 50), ("1", 210), ("2", 300)]]
+    lines = _synthetic_page(header, rows)
+    _place_columns(lines, None, lambda: BORDERS_4)
+    assert [line.text for line in lines[1:]] == ["一、本年新收\t5\t3\t8", "二、上年结转\t1\t2"]
+
+
+def test_pdf_a_table_going_on_at_the_next_page_keeps_its_columns() -> None:
+    from extractor.documents.pdf import _place_columns
+
+    first = _synthetic_page(HEADER_4, ROWS_4)
+    carried = _place_columns(first, None, lambda: BORDERS_4)
+    assert carried is not None
+    rows = [[("（七）总计", 50), ("9", 210), ("10", 356)], [("四、结转下年度", 50), ("4", 210), ("4", 356)]]
+    assert [line.text for line in _synthetic_page([("（六）其他处理", 50)], rows)] == [
+        "（六）其他处理",
+        "（七）总计\t9\t10",
+        "四、结转下年度\t4\t4",
+    ]
+    second = _synthetic_page([("（六）其他处理", 50)], rows)
+    _place_columns(second, carried)
+    assert [line.text for line in second] == ["（六）其他处理", "（七）总计\t9\t\t\t10", "四、结转下年度\t4\t\t\t4"]
+    # text across the page above the rows: not the same table going on
+    third = _synthetic_page([("正文段落，横贯页面的一行文字，直到右边的页边距为止。", 50)], rows)
+    _place_columns(third, carried)
+    assert [line.text for line in third[1:]] == ["（七）总计\t9\t10", "四、结转下年度\t4\t4"]
+
+
 def test_pdf_without_text_needs_ocr(tmp_path: Path) -> None:
     from extractor.documents.common import NeedsOcr
     from extractor.documents.pdf import _read_pdf

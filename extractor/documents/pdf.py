@@ -3,8 +3,9 @@
 PDFium's text page lists a page's characters in content-stream order, each with the text object (one text-showing
 operation) that drew it; PDFium adds generated characters (spaces, line breaks) where it sees gaps. The characters
 of text objects that follow each other on one baseline without a gap make a chunk, with its start, baseline, end
-and font size (from PDFium, not estimated), and the chunks are laid out as lines and cells below. All PDFium calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not
-thread-safe).
+and font size (from PDFium, not estimated), and the chunks are laid out as lines and cells below; a table row's
+numbers are put in their columns (blank cells as empty cells) where the page's header cells show them. All PDFium
+calls hold :data:`~extractor.documents.common.PDFIUM_LOCK` (PDFium is not thread-safe).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ctypes
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -45,6 +46,7 @@ class _Line:
     y: float
     end_x: float  # where its last chunk ends
     size: float
+    parts: list[tuple[int, _Chunk]]  # its chunks, each with the index of the cell it went into
 
     @property
     def text(self) -> str:
@@ -70,7 +72,10 @@ def read_pdf_pages(path: Path, raw: bytes) -> tuple[list[list[str]], list[int]]:
                 raise InputError(path, "encrypted PDF") from e
             raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
         try:
-            read = [_page_lines(pdf, k) for k in range(len(pdf))]
+            read, columns = [], None
+            for k in range(len(pdf)):
+                lines, image, columns = _page_lines(pdf, k, columns)
+                read.append((lines, image))
         except pdfium.PdfiumError as e:
             raise InputError(path, f"damaged PDF: {_one_line(str(e)) or type(e).__name__}") from e
         finally:
@@ -105,20 +110,41 @@ def _text_object_of() -> Any:
     return ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(address)
 
 
-def _page_lines(pdf: Any, index: int) -> tuple[list[str], bool]:
-    """A page's lines, and whether it is a page without text that draws an image (a scan)."""
+def _page_lines(pdf: Any, index: int, columns: _Carry | None) -> tuple[list[str], bool, _Carry | None]:
+    """A page's lines, whether it is a page without text that draws an image (a scan), and the columns of a table
+    that may go on at the next page's top (``columns``: this page's from the page before)."""
     import pypdfium2.raw as pdfium_c
 
     page = pdf[index]
     textpage = page.get_textpage()
     try:
-        lines = [line.text for line in _assemble(_chunks(textpage))]
+        assembled = _assemble(_chunks(textpage))
+        columns = _place_columns(assembled, columns, lambda: _rulings(page))
+        lines = [line.text for line in assembled]
         if any(line.strip() for line in lines):
-            return lines, False
-        return lines, any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
+            return lines, False, columns
+        return lines, any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)), None
     finally:
         textpage.close()
         page.close()
+
+
+def _rulings(page: Any) -> list[tuple[float, float, float]]:
+    """The vertical edges (x, bottom, top) of the page's drawn paths: table borders, cell frames and shadings. Only
+    the page's own paths (inside a form XObject, bounds are in the form's space); a path without bounds is passed."""
+    import pypdfium2.raw as pdfium_c
+
+    edges = []
+    raw = page.raw
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for k in range(pdfium_c.FPDFPage_CountObjects(raw)):
+        obj = pdfium_c.FPDFPage_GetObject(raw, k)
+        if not obj or pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
+            continue
+        if pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and top.value - bottom.value >= 1:
+            edges.append((left.value, bottom.value, top.value))
+            edges.append((right.value, bottom.value, top.value))
+    return edges
 
 
 def _chunks(textpage: Any) -> list[_Chunk]:
@@ -276,7 +302,7 @@ def _assemble(chunks: Sequence[_Chunk]) -> list[_Line]:
 
 def _new_line(chunk: _Chunk) -> _Line:
     text = chunk.text.strip(" ")
-    return _Line([text], chunk.x, chunk.x, chunk.y, chunk.end, chunk.size)
+    return _Line([text], chunk.x, chunk.x, chunk.y, chunk.end, chunk.size, [(0, chunk)])
 
 
 def _taller_neighbour(last: _Line, chunk: _Chunk) -> bool:
@@ -295,6 +321,7 @@ def _extend_line(line: _Line, chunk: _Chunk) -> None:
         line.y = chunk.y
     else:
         line.cells[-1] += chunk.text
+    line.parts.append((len(line.cells) - 1, chunk))
     line.end_x = max(line.end_x, chunk.end)
 
 
@@ -321,8 +348,11 @@ def _merge_wrapped_cell(lines: list[_Line], chunk: _Chunk) -> bool:
     keep = lines[top]
     merged = _join_wrapped([keep.cells[-1], *(lines[k].text for k in reversed(run) if k != top)])
     keep.cells[-1] = merged
+    cell = len(keep.cells) - 1
+    keep.parts.extend((cell, part) for line in lines[top + 1 :] for _, part in line.parts)
     del lines[top + 1 :]
     keep.cells.append(chunk.text.strip(" "))
+    keep.parts.append((cell + 1, chunk))
     keep.cell_x, keep.y, keep.end_x = chunk.x, chunk.y, chunk.end
     return True
 
@@ -336,6 +366,235 @@ def _row_top(run: list[int], lines: list[_Line], y: float, bottom: float, tol: f
             if abs(lines[k].y - target) <= tol:
                 return k
     return None
+
+
+# Table columns. A PDF draws nothing for a blank table cell, so a row with blank cells comes out with fewer cells
+# than its table has columns ("821\t35\t2\t1\t859" for 7 columns) and the table reader cannot tell which column each
+# number is in. The columns are found on the page: the header cells above a block of numeric rows (the lowest cell
+# of each column: nothing of the header is drawn under it), each confirmed by the numbers under it (the x-ranges of
+# a column's numbers, merged over the block's rows, overlap its header cell's text and no other). A header cell with
+# no number under it (a column blank in every row) is a column only between drawn borders; the first must have
+# numbers. A row is then written with one cell per column, empty where nothing is printed, as the HTML reader
+# writes one. A table that goes on at the next page's top without its header keeps its columns, and a header that
+# ends a page heads the rows at the next page's top (表四's row of numbers has no label). Where anything is unclear
+# the lines are left as they are: a missing value is better than a value in the wrong column.
+
+_VALUE = re.compile(r"[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|万|亿|元|%|％)?|—+|－+|-+|–+|/|／")
+_VALUE_ENDS = frozenset("0123456789元万亿%％—－-–/／")  # how a value ends
+_HEADER_LINES = 16  # lines above a block's first row searched for its header
+
+
+class _Row(NamedTuple):
+    line: int  # index among the page's lines
+    head: int  # cells before the first value cell (the row's label)
+    label_end: float  # where its label ends
+    values: list[_Chunk]  # its value chunks, left to right
+
+
+def _numeric_row(lines: Sequence[_Line], index: int) -> _Row | None:
+    """A line that is a table row: label cells, then cells of numbers (or blank marks) only, each number a chunk."""
+    parts = lines[index].parts
+    if parts[-1][1].text.rstrip()[-1:] not in _VALUE_ENDS:
+        return None  # (most lines: prose)
+    k = len(parts)
+    while k > 0 and _VALUE.fullmatch(parts[k - 1][1].text.strip()):
+        k -= 1
+    if k == len(parts) or (k == 0 and len(parts) < 2) or (k and parts[k][0] == parts[k - 1][0]):
+        return None  # no number, a lone number (a page number), or a number glued to the label
+    values = [chunk for _, chunk in parts[k:]]
+    if any(b.x < a.end for a, b in pairwise(values)):
+        return None
+    label_end = max((chunk.end for _, chunk in parts[:k]), default=-math.inf)  # a row without a label: 表四's
+    if values[0].x <= label_end:
+        return None
+    return _Row(index, parts[k][0], label_end, values)
+
+
+_Header = list[tuple[float, float, float]]  # a table's header cells, one per number column: start, end, baseline
+_Edges = list[tuple[float, float, float]]  # vertical edges of drawn paths: x, bottom, top
+
+
+class _Carry(NamedTuple):
+    """What a page leaves for a table going on at the next page's top: the columns of the table it ends in (checked
+    there), else its last lines (a header whose rows are on the next page) and its drawn edges."""
+
+    header: _Header | None
+    tail: list[_Line]
+    rulings: Callable[[], _Edges]
+
+
+def _place_columns(
+    lines: list[_Line], carried: _Carry | None = None, rulings: Callable[[], _Edges] | None = None
+) -> _Carry | None:
+    """Lay the rows of each table block of a page out one cell per column (see above), changing the lines in place.
+    ``carried``: the columns of a table that the page before ended in, used for a block at this page's top that has
+    no header of its own (the table goes on). ``rulings``: the page's vertical edges (see :func:`_rulings`), asked
+    for only when a header cell has no number under it. Returned: the columns of the table this page ends in."""
+    edges: list[_Edges] = []
+
+    def page_edges() -> _Edges:
+        if not edges:
+            edges.append(rulings() if rulings is not None else [])
+        return edges[0]
+
+    blocks: list[tuple[list[_Row], float]] = []  # each block's rows, and where its leftmost number starts
+    block: list[_Row] = []
+    left = 0.0
+    for index in range(len(lines)):
+        row = _numeric_row(lines, index)
+        if row is not None:
+            if not block:
+                left = row.values[0].x
+            block.append(row)
+            left = min(left, row.values[0].x)
+        elif block and any(chunk.end > left for _, chunk in lines[index].parts):
+            blocks.append((block, left))  # a line reaching into the numbers' columns ends the block
+            block = []
+        # else a line of label text only (a group's label, a label wrapped onto a line of its own): the block goes on
+    if block:
+        blocks.append((block, left))
+    header = None
+    for n, (rows, left) in enumerate(blocks):
+        goes_on = carried if n == 0 and _labels_only(lines[: rows[0].line], left) else None
+        floor = blocks[n - 1][0][-1].line + 1 if n else 0  # the header is below the rows of a table above
+        header = _place_block(lines, rows, goes_on, page_edges, floor)
+    after = blocks[-1][0][-1].line + 1 if blocks else 0
+    if blocks and header is not None and _labels_only(lines[after:], blocks[-1][1], tail=True):
+        return _Carry(header, [], list)  # (checked: no edges needed)
+    tail = lines[max(after, len(lines) - _HEADER_LINES) :]
+    if not any(len(line.cells) > 1 for line in tail):
+        return None  # no header row (cells side by side) at the page's foot
+    found = page_edges()  # read now: the page is closed when the next one is read
+    return _Carry(None, tail, lambda: found)
+
+
+def _labels_only(lines: Sequence[_Line], left: float, tail: bool = False) -> bool:
+    """Whether the lines hold label text only (nothing reaching the numbers' columns); at a page's end (``tail``), a
+    page number may follow."""
+    for k, line in enumerate(lines):
+        if all(chunk.end <= left for _, chunk in line.parts):
+            continue
+        if tail and k >= len(lines) - _EDGE and _PAGE_NUMBER.fullmatch(line.text):
+            continue
+        return False
+    return True
+
+
+def _place_block(
+    lines: list[_Line], rows: list[_Row], carried: _Carry | None, rulings: Callable[[], _Edges], floor: int
+) -> _Header | None:
+    """Rows of one block written one cell per column, when its header and numbers show the columns clearly (the
+    header cells in the lines from ``floor`` to its first row, or those ``carried`` from the page before when it is
+    the top of a table that goes on); returned: the header cells, when the rows were placed."""
+    em = rows[0].values[0].size
+    label_end = max(row.label_end for row in rows)
+    if any(row.values[0].x <= label_end for row in rows):
+        return None  # a number left of some row's label: no clear label column
+    left = min(row.values[0].x for row in rows)
+    checked = carried is not None and carried.header is not None
+    if carried is not None and carried.header is not None:
+        leaves = carried.header
+    elif carried is not None:  # the header at the foot of the page before
+        leaves = _header_leaves(carried.tail[::-1], -math.inf, label_end, left, em)
+        rulings = carried.rulings
+    else:
+        first = rows[0]
+        above = lines[max(first.line - _HEADER_LINES, floor) : first.line][::-1]
+        leaves = _header_leaves(above, max(v.y for v in first.values) + 0.5 * em, label_end, left, em)
+    if not leaves or leaves[0][0] < label_end:
+        return None
+    # the numbers' columns: x-ranges of the value chunks of all rows, merged where they overlap
+    spans: list[list[float]] = []
+    for x, end in sorted((v.x, v.end) for row in rows for v in row.values):
+        if spans and x <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([x, end])
+    column_of_span: list[int] = []
+    for x, end in spans:
+        under = [k for k, (lx, lend, _) in enumerate(leaves) if x < lend and lx < end]
+        if len(under) != 1:
+            return None  # numbers under no header cell, or under two
+        column_of_span.append(under[0])
+    matched = set(column_of_span)
+    if len(matched) < len(column_of_span):
+        return None  # numbers apart from each other under one header cell: it may head two columns
+    if not checked:  # (header cells carried from the page before were checked so there)
+        if 0 not in matched:
+            return None  # the first header cell has no number under it: it may be the labels' header
+        for k in range(1, len(leaves)):
+            # a header cell without numbers (a column left blank in every row): a column only when the page draws
+            # a border between it and the header cells on either side (a cell's text cut in two is not two columns);
+            # the last one's right border near it
+            x, end, y = leaves[k]
+            after = leaves[k + 1] if k + 1 < len(leaves) else (end + 4 * em + end - x, math.inf, y)
+            if k not in matched and not (
+                _ruled(rulings(), leaves[k - 1], leaves[k]) and _ruled(rulings(), leaves[k], after)
+            ):
+                return None
+    starts = [x for x, _ in spans]
+    placed: list[tuple[_Row, list[int]]] = []
+    for row in rows:
+        columns = [column_of_span[_span_index(starts, v.x)] for v in row.values]
+        if any(b <= a for a, b in pairwise(columns)):
+            return None  # two numbers of one row under one header cell
+        placed.append((row, columns))
+    width = len(leaves)
+    for row, columns in placed:
+        if len(columns) == width and len(lines[row.line].cells) == row.head + width:
+            continue  # one cell a column already
+        slots = [""] * width
+        for column, value in zip(columns, row.values, strict=True):
+            slots[column] = value.text.strip()
+        line = lines[row.line]
+        line.cells[row.head :] = slots
+    return leaves
+
+
+def _ruled(edges: _Edges, a: tuple[float, float, float], b: tuple[float, float, float]) -> bool:
+    """Whether a drawn vertical edge runs between header cells a and b (left to right), level with both."""
+    low, high = min(a[2], b[2]), max(a[2], b[2])
+    return any(a[1] < x < b[0] and bottom <= low and high <= top for x, bottom, top in edges)
+
+
+def _span_index(starts: list[float], x: float) -> int:
+    """The index of the merged span holding a chunk that starts at x."""
+    lo, hi = 0, len(starts)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if starts[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _header_leaves(above: Sequence[_Line], top: float, label_end: float, left: float, em: float) -> _Header:
+    """The header cells of a block's number columns, left to right as (start, end, baseline): the pieces of header
+    text right of the labels that have no header text under them. ``above``: the lines above the block's first row
+    (none a table row), nearest first; ``top``: the baseline header text is above. Empty when the header is
+    unclear."""
+    chunks: list[_Chunk] = []
+    for line in above:
+        if any(chunk.x < label_end and chunk.end > left for _, chunk in line.parts):
+            break  # text from the labels' column into the numbers': a paragraph or a title above the table
+        chunks.extend(chunk for _, chunk in line.parts if chunk.x >= label_end and chunk.y > top)
+    if not chunks:
+        return []
+    chunks.sort(key=lambda c: c.y)  # lowest first
+    leaves = []
+    for c in chunks:
+        below = c.y - 0.5 * em
+        for o in chunks:
+            if o.y >= below:
+                leaves.append((c.x, c.end, c.y))  # nothing under it
+                break
+            if o.x < c.end and c.x < o.end:
+                break
+    leaves.sort()
+    if any(b[0] <= a[1] for a, b in pairwise(leaves)):
+        return []  # header cells that overlap: not one per column
+    return leaves
 
 
 # Page furniture: lines at a page's top or bottom that are page numbers, or repeat at the same place on most pages.

@@ -58,17 +58,19 @@ def main() -> None:
         runs = {
             "text (pdftotext -layout)": copies(text, root / "in-text", args.copies, ".txt"),
             "text-layer PDF": copies(TEXT_PDF, root / "in-pdf", args.copies),
-            "scanned PDF (OCR)": copies(SCAN_PDF, root / "in-scan", args.scan_copies),
         }
+        if args.scan_copies > 0:
+            runs["scanned PDF (OCR)"] = copies(SCAN_PDF, root / "in-scan", args.scan_copies)
         results = {name: job(folder, root / f"out-{k}", args.workers) for k, (name, folder) in enumerate(runs.items())}
     print(f"{'input':28} {'reports':>7} {'values':>7} {'seconds':>8} {'reports/s':>10}")
     for name, r in results.items():
         print(f"{name:28} {r['reports']:>7} {r['values']:>7} {r['seconds']:>8.2f} {r['reports'] / r['seconds']:>10.2f}")
     text_s, pdf_s = results["text (pdftotext -layout)"]["seconds"], results["text-layer PDF"]["seconds"]
     print(f"PDF job / text job: {pdf_s / text_s:.2f}x (target: within 2x)")
-    scan = results["scanned PDF (OCR)"]
-    n_pages = pages(SCAN_PDF) * args.scan_copies
-    print(f"OCR: {scan['seconds'] / n_pages:.2f} s per page ({n_pages} pages, start-up included)")
+    if args.scan_copies > 0:
+        scan = results["scanned PDF (OCR)"]
+        n_pages = pages(SCAN_PDF) * args.scan_copies
+        print(f"OCR: {scan['seconds'] / n_pages:.2f} s per page ({n_pages} pages, start-up included)")
 
 
 if __name__ == "__main__":

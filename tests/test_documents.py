@@ -8,8 +8,9 @@ import itertools
 import random
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fpdf import FPDF
@@ -807,13 +808,30 @@ def _t3_pdf(header: bool, align: str = "CENTER", rows: list[list[str]] = T3_ROWS
             row = table.row()
             for name in T3_HEADER[1:6]:
                 row.cell(name)
-        for cells in rows:
-            row = table.row()
-            for cell in cells:
-                row.cell(cell)
+        _body(table, rows)
     pdf.set_font("wqy", size=11)
     pdf.multi_cell(0, 7, "四、政府信息公开行政复议、行政诉讼情况", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _body(table: Any, rows: Sequence[Sequence[str]]) -> None:
+    """The rows of an fpdf2 table, one cell a string."""
+    for cells in rows:
+        row = table.row()
+        for cell in cells:
+            row.cell(cell)
+
+
+def _random_table_options(rng: random.Random) -> dict[str, Any]:
+    """fpdf2 table options drawn at random: the cells' alignment and whether borders are drawn."""
+    from fpdf.fonts import FontFace
+
+    return {
+        "first_row_as_headings": False,
+        "headings_style": FontFace(),
+        "text_align": rng.choice(["CENTER", "RIGHT", "LEFT"]),
+        "borders_layout": rng.choice(["ALL", "ALL", "NONE"]),
+    }
 
 
 def _row_lines(text: str) -> list[str]:
@@ -857,7 +875,6 @@ def test_pdf_random_tables_never_put_a_number_in_another_column(seed: int, tmp_p
     """Tables of 2 to 8 columns with blank cells (some columns blank in every row), headers or none, one or two
     header rows, borders or none, numbers centred or right or left aligned: every row comes out either as printed
     (blank cells dropped) or one cell a column, never with a number in another column."""
-    from fpdf.fonts import FontFace
 
     rng = random.Random(seed)
     names = [
@@ -885,12 +902,7 @@ def test_pdf_random_tables_never_put_a_number_in_another_column(seed: int, tmp_p
     pdf.set_font("wqy", size=11)
     pdf.multi_cell(0, 7, "三、收到和处理政府信息公开申请情况", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("wqy", size=rng.choice([7, 8, 9]))
-    options = {
-        "first_row_as_headings": False,
-        "headings_style": FontFace(),
-        "text_align": rng.choice(["CENTER", "RIGHT", "LEFT"]),
-        "borders_layout": rng.choice(["ALL", "ALL", "NONE"]),
-    }
+    options = _random_table_options(rng)
     with pdf.table(col_widths=(40, *[rng.choice([14, 18, 22])] * ncols), **options) as table:  # type: ignore[arg-type]
         if rng.random() < 0.5 and ncols >= 4:
             row = table.row()
@@ -905,10 +917,7 @@ def test_pdf_random_tables_never_put_a_number_in_another_column(seed: int, tmp_p
             row = table.row()
             for name in ["项目", *heads]:
                 row.cell(name)
-        for cells in rows:
-            row = table.row()
-            for cell in cells:
-                row.cell(cell)
+        _body(table, rows)
     target = tmp_path / "table.pdf"
     target.write_bytes(bytes(pdf.output()))
     lines = {line.split("\t")[0]: line for line in read_document(target).normalized.split("\n")}
@@ -923,7 +932,6 @@ def test_pdf_random_rows_without_labels_never_put_a_number_in_another_column(see
     """表四-like tables (groups of columns under spanning header cells, rows of numbers without a label, blank cells),
     after some prose so that the header may end a page and the row start the next: every row comes out either as
     printed or one cell a column."""
-    from fpdf.fonts import FontFace
 
     rng = random.Random(seed)
     groups, per = rng.randint(1, 3), rng.randint(2, 5)
@@ -940,12 +948,7 @@ def test_pdf_random_rows_without_labels_never_put_a_number_in_another_column(see
     for _ in range(rng.randint(0, 40)):
         pdf.multi_cell(0, 6, "正文" * rng.randint(5, 40), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("wqy", size=rng.choice([7, 8, 9]))
-    options = {
-        "first_row_as_headings": False,
-        "headings_style": FontFace(),
-        "text_align": rng.choice(["CENTER", "RIGHT", "LEFT"]),
-        "borders_layout": rng.choice(["ALL", "ALL", "NONE"]),
-    }
+    options = _random_table_options(rng)
     with pdf.table(col_widths=[rng.choice([10, 12, 14])] * (groups * per), **options) as table:  # type: ignore[arg-type]
         row = table.row()
         for _ in range(groups):
@@ -953,10 +956,7 @@ def test_pdf_random_rows_without_labels_never_put_a_number_in_another_column(see
         row = table.row()
         for c in range(groups * per):
             row.cell(["维持", "纠正", "其他", "尚未审结", "总计"][c % per % 5])
-        for cells in rows:
-            row = table.row()
-            for cell in cells:
-                row.cell(cell)
+        _body(table, rows)
     pdf.set_font("wqy", size=10)
     pdf.multi_cell(0, 6, "五、存在的主要问题", new_x="LMARGIN", new_y="NEXT")
     target = tmp_path / "table.pdf"

@@ -243,8 +243,8 @@ class DaskWorkers(Workers):
                 timing = self._timing.setdefault(suffix, _Timing())
                 for _, seconds, warm in results:
                     timing.add(seconds, warm)
-            if suffix in self._probing:  # (a first report that failed: the next of its kind is the next first)
-                self._probing[suffix] -= 1
+            if suffix in self._probing and suffix not in self._timing:
+                self._probing[suffix] -= 1  # a first report that failed: the next of its kind is the next first
         if error is None:
             for (*_, fut), (result, *_) in zip(held, results, strict=True):
                 fut.set_result(result)

@@ -125,7 +125,7 @@ def _verdict(
     block: TableBlock,
     answer: BlockAnswer,
     groups: tuple[templates.IdentityGroup, ...],
-    guessed: frozenset[str] = frozenset(),
+    guessed: frozenset[str],
 ) -> tuple[list[Finding], list[str]]:
     """The identity errors through the block's cells with the answer in the tree, and the complete identities
     through them."""

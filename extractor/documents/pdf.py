@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -491,9 +492,9 @@ def _place_block(
     if any(row.values[0].x <= label_end for row in rows):
         return None  # a number left of some row's label: no clear label column
     left = min(row.values[0].x for row in rows)
-    checked = carried is not None and carried.header is not None
+    checked = False  # header cells carried from the page before were checked there
     if carried is not None and carried.header is not None:
-        leaves = carried.header
+        leaves, checked = carried.header, True
     elif carried is not None:  # the header at the foot of the page before
         leaves = _header_leaves(carried.tail[::-1], -math.inf, label_end, left, em)
         rulings = carried.rulings
@@ -535,7 +536,8 @@ def _place_block(
     starts = [x for x, _ in spans]
     placed: list[tuple[_Row, list[int]]] = []
     for row in rows:
-        columns = [column_of_span[_span_index(starts, v.x)] for v in row.values]
+        # each chunk lies in one merged span: the last that starts at or before it
+        columns = [column_of_span[bisect_right(starts, v.x) - 1] for v in row.values]
         if any(b <= a for a, b in pairwise(columns)):
             return None  # two numbers of one row under one header cell
         placed.append((row, columns))
@@ -555,18 +557,6 @@ def _ruled(edges: _Edges, a: tuple[float, float, float], b: tuple[float, float, 
     """Whether a drawn vertical edge runs between header cells a and b (left to right), level with both."""
     low, high = min(a[2], b[2]), max(a[2], b[2])
     return any(a[1] < x < b[0] and bottom <= low and high <= top for x, bottom, top in edges)
-
-
-def _span_index(starts: list[float], x: float) -> int:
-    """The index of the merged span holding a chunk that starts at x."""
-    lo, hi = 0, len(starts)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if starts[mid] <= x:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def _header_leaves(above: Sequence[_Line], top: float, label_end: float, left: float, em: float) -> _Header:

@@ -234,6 +234,8 @@ def _run(
                 fut = workers.submit(nxt[0], nxt[1], candidates)
                 queue.append((fut, *nxt))
                 running.add(fut)
+            if STOP.is_set():
+                raise KeyboardInterrupt  # a stop signal whose own raise Python swallowed (see STOP)
             if not queue:
                 break
             if not queue[0][0].done():
@@ -283,6 +285,11 @@ def _run(
     stats.seconds = time.perf_counter() - started
     return stats
 
+
+# Set by the CLI's SIGTERM handler before it raises KeyboardInterrupt: a signal that arrives while a weakref callback
+# or a finalizer runs has its exception printed as "Exception ignored" and dropped by Python, and the run would go on
+# to the end; the run's loop checks this between reports and stops there.
+STOP = threading.Event()
 
 _REORDER = 256  # finished reports held back at most, waiting for a slower one before them to be written first
 

@@ -57,6 +57,9 @@ _USAGE = 2
 
 
 def _terminate(signum: int, frame: object) -> None:
+    from ..bulk import STOP
+
+    STOP.set()  # heard by the run's loop even when the raise below lands where Python drops it
     raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: files closed, temp files removed, exit 130
 
 
